@@ -1,0 +1,85 @@
+//! Every SQL statement the app runs.
+
+use sqlx::PgPool;
+
+use super::{ListFilter, NewTodo, Todo, TodoChanges};
+
+/// A macro rather than a const so that every statement is one `&'static str` built at compile time.
+macro_rules! columns {
+    () => {
+        "id, title, description, completed, deadline_at, created_at, updated_at"
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct TodoRepository {
+    pool: PgPool,
+}
+
+impl TodoRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Newest first; the filters run in SQL so the app never loads rows it drops.
+    pub async fn list(&self, filter: ListFilter) -> sqlx::Result<Vec<Todo>> {
+        sqlx::query_as(concat!(
+            "SELECT ", columns!(), " FROM todos \
+             WHERE ($1::boolean IS NULL OR completed = $1) \
+               AND ($2::timestamp IS NULL OR deadline_at <= $2) \
+             ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(filter.completed)
+        .bind(filter.due_before)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn get(&self, id: i64) -> sqlx::Result<Option<Todo>> {
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM todos WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn create(&self, todo: NewTodo) -> sqlx::Result<Todo> {
+        sqlx::query_as(concat!(
+            "INSERT INTO todos (title, description, completed, deadline_at) \
+             VALUES ($1, $2, $3, $4) RETURNING ", columns!()
+        ))
+        .bind(todo.title)
+        .bind(todo.description)
+        .bind(todo.completed)
+        .bind(todo.deadline_at)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn update(&self, id: i64, changes: TodoChanges) -> sqlx::Result<Option<Todo>> {
+        sqlx::query_as(concat!(
+            "UPDATE todos SET \
+               title = COALESCE($2, title), \
+               description = CASE WHEN $3 THEN $4 ELSE description END, \
+               completed = COALESCE($5, completed), \
+               deadline_at = CASE WHEN $6 THEN $7 ELSE deadline_at END, \
+               updated_at = now() AT TIME ZONE 'utc' \
+             WHERE id = $1 RETURNING ", columns!()
+        ))
+        .bind(id)
+        .bind(changes.title)
+        .bind(changes.description.is_some())
+        .bind(changes.description.flatten())
+        .bind(changes.completed)
+        .bind(changes.deadline_at.is_some())
+        .bind(changes.deadline_at.flatten())
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn delete(&self, id: i64) -> sqlx::Result<Option<Todo>> {
+        sqlx::query_as(concat!("DELETE FROM todos WHERE id = $1 RETURNING ", columns!()))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,10 @@
+//! The API contract of spec §3, one test per row and per error case, against real PostgreSQL.
+
+mod helpers;
+
+mod create;
+mod delete;
+mod health_and_page;
+mod list;
+mod show;
+mod update;

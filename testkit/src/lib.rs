@@ -1,0 +1,13 @@
+//! Test support shared by the kit's crates.
+//!
+//! One PostgreSQL server per test binary (a container, or the server named by
+//! `CHECKS_DATABASE_URL`), a fresh, empty database for every test, and the app run as a
+//! real process with its stdout captured.
+
+mod postgres;
+mod process;
+
+pub use postgres::{
+    fresh_database, server, PostgresServer, TestDatabase, CONTAINER_LABEL, DEFAULT_POSTGRES_IMAGE,
+};
+pub use process::{AppProcess, NO_AWS};
