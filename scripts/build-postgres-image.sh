@@ -53,7 +53,6 @@ else
     TAG=${1:-$DEFAULT_RUNTIME_TAG}
 fi
 
-started=$(date +%s)
 log() { printf '[build-image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {
     log "ERROR: $*"
@@ -64,9 +63,10 @@ die() {
 # Reuse by tag.
 
 recipe_hash() {
-    # The recipe of an image: this script, plus the docker build context for PostgreSQL.
+    # The recipe of an image: this script (without comment lines), plus the docker build context
+    # for PostgreSQL.
     {
-        cat "$SELF"
+        grep -v '^[[:space:]]*#' "$SELF"
         if [ "$1" = postgres ]; then
             find "$CONTEXT_DIR" -type f -print0 | LC_ALL=C sort -z | xargs -0 cat
         fi
@@ -114,28 +114,34 @@ if [ "$(id -u)" -ne 0 ]; then
         exec sudo --preserve-env=DEBIAN_MIRROR,DEBIAN_SECURITY_MIRROR,TASKOVERFLOW_REBUILD_IMAGES,TASKOVERFLOW_IMAGE_TMPFS \
             "$SELF" "${args[@]}" "$TAG"
     fi
+    if image_recipe "$TAG" >/dev/null; then
+        log "WARNING: cannot rebuild $TAG without root; using the existing, older image"
+        echo "$TAG"
+        exit 0
+    fi
     die "building $TAG needs root (debootstrap and chroot); run this script as root"
 fi
 
-# One build at a time on this machine (two test runs may ask for the image at once).
+# One build at a time on this machine (two test runs may ask for the image at once); whoever gets
+# the lock second reuses what the first one built.
 lock=/run/lock/taskoverflow-image-build.lock
 [ -d /run/lock ] || lock=/tmp/taskoverflow-image-build.lock
 exec 9>"$lock"
 if ! flock -n 9; then
     log "another build is running, waiting for it (lock $lock)"
     flock -w 3600 9 || die "timed out waiting for $lock"
-    if reusable "$TAG" "$RECIPE"; then
-        log "reusing $TAG, built by the other run"
-        echo "$TAG"
-        exit 0
-    fi
+fi
+if [ "${TASKOVERFLOW_REBUILD_IMAGES:-0}" != 1 ] && reusable "$TAG" "$RECIPE" 2>/dev/null; then
+    log "reusing $TAG, built meanwhile by another run"
+    echo "$TAG"
+    exit 0
 fi
 
 if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 || log "apt-get update reported errors, trying the install anyway"
-    apt-get install -y -qq --no-install-recommends debootstrap >&2
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends debootstrap >&2
 fi
 
 # Without buildx the Docker CLI must use the classic builder (it also always sees local images).
@@ -161,7 +167,7 @@ cleanup() {
     # --one-file-system: never follow a mount that is still attached into the host.
     if mountpoint -q "$WORK" 2>/dev/null; then umount "$WORK" || umount -l "$WORK" || true; fi
     rm -rf --one-file-system "$WORK" 2>/dev/null || log "could not remove $WORK"
-    if [ "$rc" -ne 0 ]; then log "FAILED after $(($(date +%s) - started)) s"; fi
+    if [ "$rc" -ne 0 ]; then log "FAILED after $SECONDS s"; fi
 }
 trap cleanup EXIT
 
@@ -175,14 +181,14 @@ in_rootfs() {
 
 bootstrap_rootfs() {
     log "debootstrap --variant=minbase $SUITE from $MIRROR (log: $WORK/debootstrap.log)"
-    local t0=$(date +%s)
+    local t0=$SECONDS
     if ! debootstrap --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" >"$WORK/debootstrap.log" 2>&1; then
         tail -n 30 "$WORK/debootstrap.log" >&2
         [ -f "$ROOTFS/debootstrap/debootstrap.log" ] && tail -n 30 "$ROOTFS/debootstrap/debootstrap.log" >&2
         die "debootstrap failed"
     fi
     chmod 0755 "$ROOTFS"
-    log "debootstrap done in $(($(date +%s) - t0)) s"
+    log "debootstrap done in $((SECONDS - t0)) s"
 
     # apt and dpkg settings for a small image: no recommends, no docs/man pages/translations.
     cat >"$ROOTFS/etc/apt/sources.list" <<EOF
@@ -208,7 +214,7 @@ EOF
 
 APT_READY=0
 apt_in_rootfs() {
-    local t0=$(date +%s) out=$WORK/apt.log
+    local t0=$SECONDS out=$WORK/apt.log
     log "apt-get install in the root file system: $* (log: $out)"
     if [ "$APT_READY" = 0 ]; then
         # Do not let package scripts start services inside the chroot.
@@ -228,7 +234,7 @@ apt_in_rootfs() {
         tail -n 40 "$out" >&2
         die "apt-get install in the root file system failed"
     fi
-    log "apt-get done in $(($(date +%s) - t0)) s"
+    log "apt-get done in $((SECONDS - t0)) s"
 }
 
 slim_rootfs() {
@@ -249,10 +255,28 @@ slim_rootfs() {
     echo localhost >"$ROOTFS/etc/hostname"
 }
 
+# Removes the image a rebuilt tag pointed to before, unless a container still uses it.
+REPLACED_IMAGES=()
+remember_old_image() {
+    local id
+    if id=$(docker image inspect -f '{{.Id}}' "$1" 2>/dev/null); then REPLACED_IMAGES+=("$id"); fi
+}
+remove_replaced_images() {
+    local i id
+    # Newest first: an old PostgreSQL image has to go before the old base it was built on.
+    for ((i = ${#REPLACED_IMAGES[@]} - 1; i >= 0; i--)); do
+        id=${REPLACED_IMAGES[i]}
+        if [ -z "$(docker image inspect -f '{{join .RepoTags ","}}' "$id" 2>/dev/null)" ]; then
+            docker rmi "$id" >/dev/null 2>&1 || true
+        fi
+    done
+}
+
 import_rootfs() { # import_rootfs TAG RECIPE [--change ...]
     local tag=$1 recipe=$2
     shift 2
-    local t0=$(date +%s)
+    remember_old_image "$tag"
+    local t0=$SECONDS
     log "docker import -> $tag ($(du -sh --apparent-size "$ROOTFS" | cut -f1) uncompressed)"
     tar --numeric-owner -C "$ROOTFS" -cf - . |
         docker import \
@@ -261,7 +285,7 @@ import_rootfs() { # import_rootfs TAG RECIPE [--change ...]
             --change "LABEL taskoverflow.recipe=$recipe" \
             --change "LABEL org.opencontainers.image.description=\"Debian $SUITE minbase, built locally by scripts/build-postgres-image.sh\"" \
             "$@" - "$tag" >/dev/null
-    log "docker import done in $(($(date +%s) - t0)) s"
+    log "docker import done in $((SECONDS - t0)) s"
 }
 
 RUNTIME_CHANGES=(--change 'CMD ["/bin/bash"]')
@@ -297,8 +321,9 @@ else
         slim_rootfs
         import_rootfs "$BASE_TAG" "$BASE_RECIPE"
     fi
+    remember_old_image "$TAG"
     log "docker build $CONTEXT_DIR on $BASE_TAG -> $TAG"
-    t0=$(date +%s)
+    t0=$SECONDS
     if ! docker build \
         --build-arg "BASE_IMAGE=$BASE_TAG" \
         --label "taskoverflow.recipe=$RECIPE" \
@@ -306,8 +331,9 @@ else
         cat "$WORK/docker-build.log" >&2
         die "docker build failed"
     fi
-    log "docker build done in $(($(date +%s) - t0)) s"
+    log "docker build done in $((SECONDS - t0)) s"
 fi
 
-log "built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')) in $(($(date +%s) - started)) s"
+remove_replaced_images
+log "built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')) in $SECONDS s"
 echo "$TAG"

@@ -166,7 +166,12 @@ mod tests {
     #[test]
     fn span_is_measured_from_each_batch_start() {
         let h = 60 * 60 * 1000;
-        let events = vec![ev(0, "a"), ev(20 * h, "b"), ev(25 * h, "c"), ev(44 * h, "d")];
+        let events = vec![
+            ev(0, "a"),
+            ev(20 * h, "b"),
+            ev(25 * h, "c"),
+            ev(44 * h, "d"),
+        ];
         let batches = split_into_batches(events);
         let msgs: Vec<Vec<&str>> = batches
             .iter()
@@ -177,7 +182,13 @@ mod tests {
 
     #[test]
     fn unsorted_input_is_sorted_stably_by_timestamp() {
-        let events = vec![ev(30, "c"), ev(10, "a1"), ev(20, "b"), ev(10, "a2"), ev(5, "z")];
+        let events = vec![
+            ev(30, "c"),
+            ev(10, "a1"),
+            ev(20, "b"),
+            ev(10, "a2"),
+            ev(5, "z"),
+        ];
         let batches = split_into_batches(events);
         assert_eq!(batches.len(), 1);
         let msgs: Vec<_> = batches[0].iter().map(|e| e.message.as_str()).collect();

@@ -27,7 +27,7 @@ pub use batch::{
     event_size, split_into_batches, truncate_message, InputEvent, EVENT_OVERHEAD_BYTES,
     MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS, MAX_MESSAGE_BYTES,
 };
-pub use sink::{CloudWatchSink, Sink, SinkError};
+pub use sink::{CloudWatchSink, Sink, SinkError, FALLBACK_REGION};
 pub use writer::{is_internal_target, EventWriter, ShipperWriter};
 
 use state::Shared;
@@ -83,7 +83,8 @@ pub struct Shipper {
 struct Handle {
     shared: Arc<Shared>,
     tx: mpsc::UnboundedSender<Command>,
-    worker: AbortHandle,
+    /// None only if no worker could be started at all (see `spawn_worker`).
+    worker: Option<AbortHandle>,
 }
 
 impl Shipper {
@@ -92,7 +93,7 @@ impl Shipper {
     ///
     /// Returns at once: loading the configuration and checking credentials happen on the
     /// background worker. Without credentials it logs one warning and discards events.
-    /// Must be called from within a tokio runtime.
+    /// Best called from within a tokio runtime (see [`Shipper::with_sink`]).
     pub fn from_env(config: ShipperConfig) -> Shipper {
         Self::spawn(config, |config, shared, rx| async move {
             let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
@@ -108,7 +109,10 @@ impl Shipper {
         })
     }
 
-    /// Ships to any [`Sink`] (tests use fakes). Must be called from within a tokio runtime.
+    /// Ships to any [`Sink`] (tests use fakes).
+    ///
+    /// The worker runs on the current tokio runtime; called outside one, it gets a thread
+    /// with a small runtime of its own. `shutdown` itself needs a tokio runtime.
     pub fn with_sink<S: Sink + 'static>(config: ShipperConfig, sink: S) -> Shipper {
         Self::spawn(config, |config, shared, rx| {
             worker::run(config, shared, rx, sink)
@@ -124,7 +128,7 @@ impl Shipper {
         // Unbounded on purpose: the byte budget in `Shared` is the bound, and an unbounded
         // sender can enqueue without awaiting.
         let (tx, rx) = mpsc::unbounded_channel();
-        let worker = tokio::spawn(work(config, Arc::clone(&shared), rx)).abort_handle();
+        let worker = spawn_worker(work(config, Arc::clone(&shared), rx));
         Shipper {
             inner: Arc::new(Handle { shared, tx, worker }),
         }
@@ -188,7 +192,9 @@ impl Shipper {
             Err(_) => (true, false),
         };
         if !flushed {
-            self.inner.worker.abort();
+            if let Some(worker) = &self.inner.worker {
+                worker.abort();
+            }
             shared.finalise();
         }
         shared.report(timed_out)
@@ -202,6 +208,42 @@ impl Shipper {
         F: Fn(&tracing::Metadata<'_>) -> String + Send + Sync + 'static,
     {
         ShipperWriter::new(self.clone(), stream_for)
+    }
+}
+
+/// Runs the worker on the current runtime or, outside any runtime (say, logging set up
+/// before `#[tokio::main]` starts one), on a thread of its own.
+fn spawn_worker<F>(work: F) -> Option<AbortHandle>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        return Some(runtime.spawn(work).abort_handle());
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            // Without a worker every event is dropped and counted; the app still runs.
+            eprintln!("cloudwatch_shipper: cannot start a runtime for the log shipper: {error}");
+            return None;
+        }
+    };
+    let task = runtime.spawn(work);
+    let abort = task.abort_handle();
+    let thread = std::thread::Builder::new()
+        .name("cloudwatch-shipper".to_owned())
+        .spawn(move || {
+            let _ = runtime.block_on(task);
+        });
+    match thread {
+        Ok(_) => Some(abort),
+        Err(error) => {
+            eprintln!("cloudwatch_shipper: cannot start the log shipper thread: {error}");
+            None
+        }
     }
 }
 

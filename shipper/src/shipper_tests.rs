@@ -73,7 +73,10 @@ async fn send_never_waits_for_a_sink_that_never_answers() {
         shipper.send("app", i, msg(i as usize));
     }
     let elapsed = start.elapsed();
-    assert!(elapsed < Duration::from_secs(1), "20,000 sends took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "20,000 sends took {elapsed:?}"
+    );
     assert_eq!(shipper.dropped(), 0);
 }
 
@@ -87,7 +90,10 @@ async fn shutdown_returns_by_the_deadline_and_counts_the_unsent_as_dropped() {
     let start = Instant::now();
     let report = shipper.shutdown(Duration::from_millis(200)).await;
     let elapsed = start.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "shutdown took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "shutdown took {elapsed:?}"
+    );
     assert!(report.timed_out);
     assert_eq!((report.sent, report.dropped), (0, 5));
     assert_eq!(shipper.buffered_bytes(), 0);
@@ -158,7 +164,11 @@ async fn backoff_grows_exponentially_between_retries() {
     let start = Instant::now();
     shipper.shutdown(WAIT).await;
     // 40 + 80 + 160 ms of backoff; a constant 40 ms backoff would take 120 ms.
-    assert!(start.elapsed() >= Duration::from_millis(280), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(280),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -238,7 +248,10 @@ async fn a_full_batch_flushes_without_waiting_for_the_interval() {
     // The 10,001st event waits for the (hour-long) interval or shutdown.
     assert_eq!(sink.delivered_to("app").len(), MAX_BATCH_EVENTS);
     let report = shipper.shutdown(WAIT).await;
-    assert_eq!((report.sent, report.dropped), (MAX_BATCH_EVENTS as u64 + 1, 0));
+    assert_eq!(
+        (report.sent, report.dropped),
+        (MAX_BATCH_EVENTS as u64 + 1, 0)
+    );
     let delivered = sink.delivered_to("app");
     assert_eq!(delivered.len(), MAX_BATCH_EVENTS + 1);
     assert_eq!(delivered.last(), Some(&msg(MAX_BATCH_EVENTS)));
@@ -266,4 +279,19 @@ async fn dropping_every_handle_still_flushes() {
     drop(shipper);
     assert!(sink.wait_for(WAIT, |l| !l.delivered.is_empty()).await);
     assert_eq!(sink.delivered_to("app"), vec!["last words"]);
+}
+
+#[test]
+fn works_when_created_outside_any_runtime() {
+    let sink = FakeSink::ok();
+    // No runtime here: the worker must get its own thread.
+    let shipper = Shipper::with_sink(config(), sink.clone());
+    shipper.send("app", 1, "early bird".to_owned());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("test runtime");
+    let report = runtime.block_on(shipper.shutdown(WAIT));
+    assert_eq!((report.sent, report.dropped), (1, 0));
+    assert_eq!(sink.delivered_to("app"), vec!["early bird"]);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
 use aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig;
+use aws_sdk_cloudwatchlogs::config::Region;
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_cloudwatchlogs::Client;
@@ -61,6 +62,9 @@ pub trait Sink: Send + Sync {
     ) -> impl Future<Output = Result<(), SinkError>> + Send;
 }
 
+/// Region used when the environment names none.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
 /// SDK timeouts: short enough that a dead endpoint cannot hold up shutdown for long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,8 +83,13 @@ impl CloudWatchSink {
 
     /// Builds a client from `sdk` with the SDK's retries off (the worker's retry policy is
     /// the only one) and short connect/operation timeouts.
+    /// Without a configured region it uses `us-east-1`, the AWS Academy Learner Lab region.
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
-        let conf = aws_sdk_cloudwatchlogs::config::Builder::from(sdk)
+        let mut builder = aws_sdk_cloudwatchlogs::config::Builder::from(sdk);
+        if sdk.region().is_none() {
+            builder.set_region(Some(Region::new(FALLBACK_REGION)));
+        }
+        let conf = builder
             .retry_config(RetryConfig::disabled())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -163,9 +172,7 @@ where
             let status = service.raw().status().as_u16();
             classify_service(service.err().code(), status, service.err().message())
         }
-        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            SinkError::Server(describe(&err))
-        }
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => SinkError::Server(describe(&err)),
         SdkError::DispatchFailure(dispatch) if dispatch.is_user() => {
             SinkError::Fatal(describe(&err))
         }
@@ -211,15 +218,33 @@ mod tests {
     #[test]
     fn error_codes_map_to_the_right_class() {
         let c = |code, status| classify_service(Some(code), status, None);
-        assert_eq!(c("ResourceNotFoundException", 400), SinkError::ResourceNotFound);
-        assert_eq!(c("ResourceAlreadyExistsException", 400), SinkError::AlreadyExists);
+        assert_eq!(
+            c("ResourceNotFoundException", 400),
+            SinkError::ResourceNotFound
+        );
+        assert_eq!(
+            c("ResourceAlreadyExistsException", 400),
+            SinkError::AlreadyExists
+        );
         assert_eq!(c("ThrottlingException", 400), SinkError::Throttled);
-        assert!(matches!(c("ServiceUnavailableException", 503), SinkError::Server(_)));
+        assert!(matches!(
+            c("ServiceUnavailableException", 503),
+            SinkError::Server(_)
+        ));
         assert!(matches!(c("SomethingNew", 502), SinkError::Server(_)));
         assert_eq!(classify_service(None, 429, None), SinkError::Throttled);
-        assert!(matches!(c("UnrecognizedClientException", 400), SinkError::Fatal(_)));
-        assert!(matches!(c("InvalidParameterException", 400), SinkError::Fatal(_)));
-        assert!(matches!(c("ExpiredTokenException", 400), SinkError::Fatal(_)));
+        assert!(matches!(
+            c("UnrecognizedClientException", 400),
+            SinkError::Fatal(_)
+        ));
+        assert!(matches!(
+            c("InvalidParameterException", 400),
+            SinkError::Fatal(_)
+        ));
+        assert!(matches!(
+            c("ExpiredTokenException", 400),
+            SinkError::Fatal(_)
+        ));
     }
 
     #[test]

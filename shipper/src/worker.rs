@@ -39,9 +39,12 @@ pub(crate) async fn run_checked(
 ) {
     let problem = match sdk.credentials_provider() {
         None => Some("no credentials provider is configured".to_owned()),
-        Some(provider) => provider.provide_credentials().await.err().map(|e| {
-            aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e).to_string()
-        }),
+        Some(provider) => provider
+            .provide_credentials()
+            .await
+            .err()
+            // The short form: the full chain repeats every provider and fills a screen.
+            .map(|e| e.to_string()),
     };
     match problem {
         None => run(config, shared, rx, CloudWatchSink::from_sdk_config(&sdk)).await,

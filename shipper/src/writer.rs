@@ -168,7 +168,10 @@ mod tests {
         let report = shipper.shutdown(Duration::from_secs(5)).await;
         assert_eq!((report.sent, report.dropped), (2, 0));
         assert_eq!(sink.delivered_to("app"), vec![" INFO app: hello"]);
-        assert_eq!(sink.delivered_to("sql"), vec![" INFO sqlx::query: SELECT 1"]);
+        assert_eq!(
+            sink.delivered_to("sql"),
+            vec![" INFO sqlx::query: SELECT 1"]
+        );
     }
 
     #[tokio::test]

@@ -73,7 +73,10 @@ async fn sink_maps_real_service_errors() {
     let missing = sink.put_log_events("nope", "nope", &event).await;
     assert_eq!(missing, Err(SinkError::ResourceNotFound));
     assert_eq!(sink.create_log_group("g").await, Ok(()));
-    assert_eq!(sink.create_log_group("g").await, Err(SinkError::AlreadyExists));
+    assert_eq!(
+        sink.create_log_group("g").await,
+        Err(SinkError::AlreadyExists)
+    );
     let no_stream = sink.put_log_events("g", "s", &event).await;
     assert_eq!(no_stream, Err(SinkError::ResourceNotFound));
     assert_eq!(sink.create_log_stream("g", "s").await, Ok(()));
@@ -108,7 +111,10 @@ async fn a_stream_deleted_behind_its_back_is_recreated() {
     shipper.send("app", now_ms(), "after".to_owned());
     let report = shipper.shutdown(Duration::from_secs(20)).await;
     assert_eq!((report.sent, report.dropped), (2, 0), "{report:?}");
-    assert_eq!(read_stream(&client, "taskoverflow", "app").await, vec!["after"]);
+    assert_eq!(
+        read_stream(&client, "taskoverflow", "app").await,
+        vec!["after"]
+    );
 }
 
 async fn wait_until(cond: impl Fn() -> bool) {

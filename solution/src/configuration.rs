@@ -22,8 +22,7 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let Some(database_url) = lookup("DATABASE_URL").filter(|url| !url.trim().is_empty())
-        else {
+        let Some(database_url) = lookup("DATABASE_URL").filter(|url| !url.trim().is_empty()) else {
             bail!("DATABASE_URL is not set (e.g. postgres://user:password@localhost:5432/taskoverflow)");
         };
         let port = match lookup("PORT") {

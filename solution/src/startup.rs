@@ -26,9 +26,9 @@ impl Application {
 
     pub async fn with_pool(pool: PgPool, port: u16) -> anyhow::Result<Self> {
         let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-        let listener = TcpListener::bind(address)
-            .await
-            .with_context(|| format!("cannot listen on port {port}: is another server using it?"))?;
+        let listener = TcpListener::bind(address).await.with_context(|| {
+            format!("cannot listen on port {port}: is another server using it?")
+        })?;
         let port = listener.local_addr()?.port();
         Ok(Self {
             listener,
@@ -42,9 +42,16 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and closes the pool.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let app = telemetry::instrument(routes::router(self.pool.clone()));
-        tracing::info!(port = self.port, "TaskOverflow listening on http://0.0.0.0:{}", self.port);
+        tracing::info!(
+            port = self.port,
+            "TaskOverflow listening on http://0.0.0.0:{}",
+            self.port
+        );
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -20,8 +20,12 @@ fn parse(lines: &[String]) -> Vec<Map<String, Value>> {
 
 async fn start() -> AppProcess {
     let database = testkit::fresh_database().await.expect("a database");
-    AppProcess::start(Path::new(env!("CARGO_BIN_EXE_solution")), &database.url, &[])
-        .expect("the solution starts")
+    AppProcess::start(
+        Path::new(env!("CARGO_BIN_EXE_solution")),
+        &database.url,
+        &[],
+    )
+    .expect("the solution starts")
 }
 
 #[tokio::test]
@@ -49,7 +53,11 @@ async fn every_line_from_start_to_shutdown_is_json_with_the_required_fields() {
             "timestamp {timestamp} is not RFC 3339 UTC"
         );
     }
-    for expected in ["Connected to the database", "listening on", "TaskOverflow stopped"] {
+    for expected in [
+        "Connected to the database",
+        "listening on",
+        "TaskOverflow stopped",
+    ] {
         assert!(all.contains(expected), "no {expected:?} line:\n{all}");
     }
 }
@@ -82,7 +90,10 @@ async fn one_request_id_ties_together_all_lines_of_a_request_sql_included() {
             .filter(|line| line.get("request_id") == Some(&json!(id)))
             .collect();
         let messages: Vec<_> = of_request.iter().map(|line| &line["message"]).collect();
-        assert!(messages.contains(&&json!("Request started")), "{messages:?}");
+        assert!(
+            messages.contains(&&json!("Request started")),
+            "{messages:?}"
+        );
         let finished = of_request
             .iter()
             .find(|line| line["message"] == "Request finished")
@@ -93,8 +104,12 @@ async fn one_request_id_ties_together_all_lines_of_a_request_sql_included() {
         assert_eq!(finished["url"], "/api/v1/todos");
         assert!(
             of_request.iter().any(|line| {
-                line["location"].as_str().is_some_and(|l| l.starts_with("sqlx"))
-                    && line.get("db.statement").is_some_and(|s| s.to_string().contains("INSERT"))
+                line["location"]
+                    .as_str()
+                    .is_some_and(|l| l.starts_with("sqlx"))
+                    && line
+                        .get("db.statement")
+                        .is_some_and(|s| s.to_string().contains("INSERT"))
             }),
             "the INSERT is logged with the request's id: {of_request:?}"
         );
@@ -117,25 +132,36 @@ async fn a_valid_incoming_request_id_is_kept_and_a_bad_one_replaced() {
         }
     };
     assert_eq!(echoed("lab-42.trace_A").await, "lab-42.trace_A");
-    let bad = ["a".repeat(65), "say \"hi\"".to_owned(), "two words".to_owned()];
+    let bad = [
+        "a".repeat(65),
+        "say \"hi\"".to_owned(),
+        "two words".to_owned(),
+    ];
     let mut replacements = Vec::new();
     for id in &bad {
         let replaced = echoed(id).await;
         assert_ne!(&replaced, id);
-        assert!(uuid::Uuid::parse_str(&replaced).is_ok(), "{replaced} is a UUID");
+        assert!(
+            uuid::Uuid::parse_str(&replaced).is_ok(),
+            "{replaced} is a UUID"
+        );
         replacements.push(replaced);
     }
     let (_, lines) = app.stop().expect("stops");
     let lines = parse(&lines);
     for id in &replacements {
         assert!(
-            lines.iter().any(|line| line.get("request_id") == Some(&json!(id))),
+            lines
+                .iter()
+                .any(|line| line.get("request_id") == Some(&json!(id))),
             "the logs use the replacement id {id}"
         );
     }
     for id in &bad {
         assert!(
-            lines.iter().all(|line| line.get("request_id") != Some(&json!(id))),
+            lines
+                .iter()
+                .all(|line| line.get("request_id") != Some(&json!(id))),
             "a bad id never reaches the logs"
         );
     }

@@ -27,9 +27,7 @@ pub fn router(pool: PgPool) -> Router {
         .merge(page::router())
         .nest(
             "/api/v1",
-            Router::new()
-                .merge(health::router())
-                .merge(todos::router()),
+            Router::new().merge(health::router()).merge(todos::router()),
         )
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -37,7 +37,9 @@ async fn starter_logs_are_text_with_access_and_sql_lines() {
     let all = lines.join("\n");
     assert!(clean_exit, "exits 0 after SIGTERM:\n{all}");
     assert!(
-        lines.iter().all(|line| serde_json::from_str::<serde_json::Value>(line).is_err()),
+        lines
+            .iter()
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_err()),
         "the starter logs text, not JSON:\n{all}"
     );
     for access in [
@@ -48,11 +50,19 @@ async fn starter_logs_are_text_with_access_and_sql_lines() {
         assert!(all.contains(access), "no access line {access:?}:\n{all}");
     }
     assert!(
-        lines.iter().any(|line| line.contains("sqlx::query") && line.contains("INSERT INTO todos")),
+        lines
+            .iter()
+            .any(|line| line.contains("sqlx::query") && line.contains("INSERT INTO todos")),
         "no SQL statement line:\n{all}"
     );
-    assert!(!all.contains("request_id"), "the starter has no correlation IDs yet:\n{all}");
-    assert!(all.contains("TaskOverflow stopped"), "graceful shutdown is logged:\n{all}");
+    assert!(
+        !all.contains("request_id"),
+        "the starter has no correlation IDs yet:\n{all}"
+    );
+    assert!(
+        all.contains("TaskOverflow stopped"),
+        "graceful shutdown is logged:\n{all}"
+    );
 }
 
 #[tokio::test]

@@ -4,9 +4,11 @@
 //! `CHECKS_DATABASE_URL`), a fresh, empty database for every test, and the app run as a
 //! real process with its stdout captured.
 
+pub mod moto;
 mod postgres;
 mod process;
 
+pub use moto::Moto;
 pub use postgres::{
     fresh_database, server, PostgresServer, TestDatabase, CONTAINER_LABEL, DEFAULT_POSTGRES_IMAGE,
 };

@@ -139,7 +139,9 @@ async fn connect_with_retry(url: &Url, timeout: Duration) -> anyhow::Result<PgCo
 }
 
 fn remember_for_cleanup(id: &str) {
-    let mut containers = CONTAINERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut containers = CONTAINERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if containers.is_empty() {
         // SAFETY: registering a plain `extern "C"` function has no preconditions.
         unsafe {
@@ -150,7 +152,9 @@ fn remember_for_cleanup(id: &str) {
 }
 
 extern "C" fn remove_containers() {
-    let containers = CONTAINERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let containers = CONTAINERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for id in containers.iter() {
         let _ = Command::new("docker").args(["rm", "-fv", id]).output();
     }

@@ -22,7 +22,10 @@ pub struct AppProcess {
 pub const NO_AWS: [(&str, &str); 4] = [
     ("AWS_EC2_METADATA_DISABLED", "true"),
     ("AWS_CONFIG_FILE", "/nonexistent/aws/config"),
-    ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials"),
+    (
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/aws/credentials",
+    ),
     ("AWS_REGION", "us-east-1"),
 ];
 
@@ -59,7 +62,10 @@ impl AppProcess {
                 return Ok(app);
             }
             if let Some(status) = app.child.try_wait()? {
-                bail!("the app exited with {status} before listening:\n{}", app.output());
+                bail!(
+                    "the app exited with {status} before listening:\n{}",
+                    app.output()
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -104,7 +110,10 @@ impl AppProcess {
             }
             if started.elapsed() > STOP_TIMEOUT {
                 let _ = self.child.kill();
-                bail!("the app did not stop within {STOP_TIMEOUT:?} of SIGTERM:\n{}", self.output());
+                bail!(
+                    "the app did not stop within {STOP_TIMEOUT:?} of SIGTERM:\n{}",
+                    self.output()
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -154,9 +163,14 @@ mod tests {
 
     #[test]
     fn finds_the_port_in_text_and_json_lines() {
-        assert_eq!(listening_port("INFO x: TaskOverflow listening on http://0.0.0.0:6400 port=6400"), Some(6400));
         assert_eq!(
-            listening_port(r#"{"message":"TaskOverflow listening on http://0.0.0.0:41234","port":41234}"#),
+            listening_port("INFO x: TaskOverflow listening on http://0.0.0.0:6400 port=6400"),
+            Some(6400)
+        );
+        assert_eq!(
+            listening_port(
+                r#"{"message":"TaskOverflow listening on http://0.0.0.0:41234","port":41234}"#
+            ),
             Some(41234)
         );
         assert_eq!(listening_port("Connected to the database"), None);

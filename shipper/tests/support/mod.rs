@@ -58,7 +58,10 @@ impl Moto {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("`moto_server` did not listen on {addr} within {limit:?}\n{}", self.log_text());
+        panic!(
+            "`moto_server` did not listen on {addr} within {limit:?}\n{}",
+            self.log_text()
+        );
     }
 
     fn log_text(&self) -> String {

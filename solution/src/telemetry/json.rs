@@ -209,7 +209,9 @@ mod tests {
         assert_eq!(line["message"], "Request finished");
         assert_eq!(line["level"], "INFO");
         assert_eq!(line["hostname"], "test-host");
-        assert!(line["location"].as_str().is_some_and(|l| l.contains("json")));
+        assert!(line["location"]
+            .as_str()
+            .is_some_and(|l| l.contains("json")));
         assert!(line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
     }
 

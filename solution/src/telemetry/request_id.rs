@@ -46,14 +46,28 @@ mod tests {
 
     #[test]
     fn accepts_uuids_and_simple_tokens() {
-        for id in ["3f2b8a8e-1c1d-4c7a-9a57-0f1e2d3c4b5a", "a", "req.42_x-Y", &"z".repeat(64)] {
+        for id in [
+            "3f2b8a8e-1c1d-4c7a-9a57-0f1e2d3c4b5a",
+            "a",
+            "req.42_x-Y",
+            &"z".repeat(64),
+        ] {
             assert!(is_valid_request_id(id.as_bytes()), "{id}");
         }
     }
 
     #[test]
     fn refuses_what_could_break_a_log_line() {
-        for id in ["", &"z".repeat(65), "a b", "a\"b", "a\nb", "a\\b", "ünï", "{}"] {
+        for id in [
+            "",
+            &"z".repeat(65),
+            "a b",
+            "a\"b",
+            "a\nb",
+            "a\\b",
+            "ünï",
+            "{}",
+        ] {
             assert!(!is_valid_request_id(id.as_bytes()), "{id:?}");
         }
     }

@@ -110,7 +110,9 @@ fn description(value: &Value) -> Result<Option<String>, ApiError> {
         Value::String(description) => {
             text(description, "description", MAX_DESCRIPTION_CHARS).map(Some)
         }
-        _ => Err(ApiError::bad_request("description must be a string or null")),
+        _ => Err(ApiError::bad_request(
+            "description must be a string or null",
+        )),
     }
 }
 
@@ -124,9 +126,13 @@ fn deadline(value: &Value) -> Result<Option<NaiveDateTime>, ApiError> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => timestamp::parse(text).map(Some).ok_or_else(|| {
-            ApiError::bad_request("deadline_at must be an ISO 8601 date and time, e.g. 2023-12-04T14:00:00")
+            ApiError::bad_request(
+                "deadline_at must be an ISO 8601 date and time, e.g. 2023-12-04T14:00:00",
+            )
         }),
-        _ => Err(ApiError::bad_request("deadline_at must be a string or null")),
+        _ => Err(ApiError::bad_request(
+            "deadline_at must be a string or null",
+        )),
     }
 }
 
@@ -141,13 +147,19 @@ mod tests {
     #[test]
     fn extra_fields_are_reported_before_anything_else() {
         assert_eq!(message(NewTodo::from_body(br#"{"id": 3}"#)), "extra fields");
-        assert_eq!(message(TodoChanges::from_body(br#"{"title": 1, "x": 1}"#)), "extra fields");
+        assert_eq!(
+            message(TodoChanges::from_body(br#"{"title": 1, "x": 1}"#)),
+            "extra fields"
+        );
     }
 
     #[test]
     fn a_new_todo_needs_a_title() {
         assert_eq!(message(NewTodo::from_body(b"{}")), "missing title");
-        assert_eq!(message(NewTodo::from_body(br#"{"title": null}"#)), "missing title");
+        assert_eq!(
+            message(NewTodo::from_body(br#"{"title": null}"#)),
+            "missing title"
+        );
     }
 
     #[test]
@@ -162,8 +174,8 @@ mod tests {
 
     #[test]
     fn partial_changes_keep_absent_fields_untouched() {
-        let changes = TodoChanges::from_body(br#"{"completed": true, "deadline_at": null}"#)
-            .expect("valid");
+        let changes =
+            TodoChanges::from_body(br#"{"completed": true, "deadline_at": null}"#).expect("valid");
         assert_eq!(
             changes,
             TodoChanges {
@@ -185,7 +197,11 @@ mod tests {
             b"not json",
             b"",
         ] {
-            assert!(NewTodo::from_body(body).is_err(), "{:?}", String::from_utf8_lossy(body));
+            assert!(
+                NewTodo::from_body(body).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }

@@ -82,7 +82,10 @@ mod tests {
         let f = ListFilter::from_pairs(&pairs(&[("window", "2")]), now()).expect("ok");
         assert_eq!(f.due_before, now().checked_add_signed(TimeDelta::days(2)));
         for bad in ["-1", "1.5", "", "two", " 1"] {
-            assert!(ListFilter::from_pairs(&pairs(&[("window", bad)]), now()).is_err(), "{bad}");
+            assert!(
+                ListFilter::from_pairs(&pairs(&[("window", bad)]), now()).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -24,7 +24,9 @@ impl TodoRepository {
     /// Newest first; the filters run in SQL so the app never loads rows it drops.
     pub async fn list(&self, filter: ListFilter) -> sqlx::Result<Vec<Todo>> {
         sqlx::query_as(concat!(
-            "SELECT ", columns!(), " FROM todos \
+            "SELECT ",
+            columns!(),
+            " FROM todos \
              WHERE ($1::boolean IS NULL OR completed = $1) \
                AND ($2::timestamp IS NULL OR deadline_at <= $2) \
              ORDER BY created_at DESC, id DESC"
@@ -45,7 +47,8 @@ impl TodoRepository {
     pub async fn create(&self, todo: NewTodo) -> sqlx::Result<Todo> {
         sqlx::query_as(concat!(
             "INSERT INTO todos (title, description, completed, deadline_at) \
-             VALUES ($1, $2, $3, $4) RETURNING ", columns!()
+             VALUES ($1, $2, $3, $4) RETURNING ",
+            columns!()
         ))
         .bind(todo.title)
         .bind(todo.description)
@@ -63,7 +66,8 @@ impl TodoRepository {
                completed = COALESCE($5, completed), \
                deadline_at = CASE WHEN $6 THEN $7 ELSE deadline_at END, \
                updated_at = now() AT TIME ZONE 'utc' \
-             WHERE id = $1 RETURNING ", columns!()
+             WHERE id = $1 RETURNING ",
+            columns!()
         ))
         .bind(id)
         .bind(changes.title)
@@ -77,9 +81,12 @@ impl TodoRepository {
     }
 
     pub async fn delete(&self, id: i64) -> sqlx::Result<Option<Todo>> {
-        sqlx::query_as(concat!("DELETE FROM todos WHERE id = $1 RETURNING ", columns!()))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        sqlx::query_as(concat!(
+            "DELETE FROM todos WHERE id = $1 RETURNING ",
+            columns!()
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
     }
 }

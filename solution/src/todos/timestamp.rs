@@ -28,9 +28,13 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
         .map(|moment| moment.naive_utc())
         .ok()
         .or_else(|| {
-            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-                .iter()
-                .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
         })
         .or_else(|| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -68,7 +72,13 @@ mod tests {
 
     #[test]
     fn refuses_nonsense_and_out_of_range_years() {
-        for bad in ["", "tomorrow", "2023-13-01T00:00:00", "2023-02-30", "+12345-01-01T00:00:00Z"] {
+        for bad in [
+            "",
+            "tomorrow",
+            "2023-13-01T00:00:00",
+            "2023-02-30",
+            "+12345-01-01T00:00:00Z",
+        ] {
             assert_eq!(at(bad), "invalid", "{bad:?} should be refused");
         }
     }

@@ -7,7 +7,10 @@ use crate::helpers::{assert_error, id_of, spawn_app};
 async fn create_returns_201_and_the_stored_todo() {
     let app = spawn_app().await;
     let reply = app
-        .post("/api/v1/todos", json!({ "title": "CSSE6400 Cloud Assignment" }))
+        .post(
+            "/api/v1/todos",
+            json!({ "title": "CSSE6400 Cloud Assignment" }),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let todo = &reply.body;
@@ -41,17 +44,30 @@ async fn create_accepts_every_field() {
 async fn create_with_extra_fields_is_400() {
     let app = spawn_app().await;
     let reply = app
-        .post("/api/v1/todos", json!({ "title": "t", "id": 7, "owner": "me" }))
+        .post(
+            "/api/v1/todos",
+            json!({ "title": "t", "id": 7, "owner": "me" }),
+        )
         .await;
-    assert_eq!(assert_error(&reply, StatusCode::BAD_REQUEST), "extra fields");
+    assert_eq!(
+        assert_error(&reply, StatusCode::BAD_REQUEST),
+        "extra fields"
+    );
 }
 
 #[tokio::test]
 async fn create_without_a_title_is_400() {
     let app = spawn_app().await;
-    for body in [json!({}), json!({ "description": "no title" }), json!({ "title": null })] {
+    for body in [
+        json!({}),
+        json!({ "description": "no title" }),
+        json!({ "title": null }),
+    ] {
         let reply = app.post("/api/v1/todos", body).await;
-        assert_eq!(assert_error(&reply, StatusCode::BAD_REQUEST), "missing title");
+        assert_eq!(
+            assert_error(&reply, StatusCode::BAD_REQUEST),
+            "missing title"
+        );
     }
 }
 
@@ -72,9 +88,17 @@ async fn create_with_wrong_types_is_400() {
 #[tokio::test]
 async fn create_with_a_bad_date_is_400() {
     let app = spawn_app().await;
-    for date in ["next tuesday", "2023-02-30T00:00:00", "2023-12-04T25:00:00", "12345-01-01"] {
+    for date in [
+        "next tuesday",
+        "2023-02-30T00:00:00",
+        "2023-12-04T25:00:00",
+        "12345-01-01",
+    ] {
         let reply = app
-            .post("/api/v1/todos", json!({ "title": "t", "deadline_at": date }))
+            .post(
+                "/api/v1/todos",
+                json!({ "title": "t", "deadline_at": date }),
+            )
             .await;
         let message = assert_error(&reply, StatusCode::BAD_REQUEST);
         assert!(message.contains("deadline_at"), "{date}: {message}");
@@ -84,7 +108,13 @@ async fn create_with_a_bad_date_is_400() {
 #[tokio::test]
 async fn create_with_a_non_json_body_is_400() {
     let app = spawn_app().await;
-    for body in [&b"title=hello"[..], b"{\"title\": ", b"", b"[]", b"\"title\""] {
+    for body in [
+        &b"title=hello"[..],
+        b"{\"title\": ",
+        b"",
+        b"[]",
+        b"\"title\"",
+    ] {
         let reply = app
             .send(reqwest::Method::POST, "/api/v1/todos", Some(body.to_vec()))
             .await;
@@ -122,14 +152,38 @@ async fn create_with_a_description_over_120_characters_is_400() {
 async fn no_client_input_yields_a_5xx() {
     let app = spawn_app().await;
     let nasty: Vec<(&str, &str, Vec<u8>)> = vec![
-        ("POST", "/api/v1/todos", br#"{"title": "nul \u0000 byte"}"#.to_vec()),
-        ("POST", "/api/v1/todos", br#"{"title": {"nested": [1, 2]}}"#.to_vec()),
-        ("POST", "/api/v1/todos", br#"{"title": "t", "deadline_at": "-4713-01-01T00:00:00"}"#.to_vec()),
+        (
+            "POST",
+            "/api/v1/todos",
+            br#"{"title": "nul \u0000 byte"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/todos",
+            br#"{"title": {"nested": [1, 2]}}"#.to_vec(),
+        ),
+        (
+            "POST",
+            "/api/v1/todos",
+            br#"{"title": "t", "deadline_at": "-4713-01-01T00:00:00"}"#.to_vec(),
+        ),
         ("POST", "/api/v1/todos", vec![b'x'; 200 * 1024]),
         ("POST", "/api/v1/todos", vec![0xff, 0xfe, 0x00]),
-        ("PUT", "/api/v1/todos/9223372036854775807", br#"{"title": "max id"}"#.to_vec()),
-        ("PUT", "/api/v1/todos/-1", br#"{"completed": null}"#.to_vec()),
-        ("GET", "/api/v1/todos?window=99999999999999999999", Vec::new()),
+        (
+            "PUT",
+            "/api/v1/todos/9223372036854775807",
+            br#"{"title": "max id"}"#.to_vec(),
+        ),
+        (
+            "PUT",
+            "/api/v1/todos/-1",
+            br#"{"completed": null}"#.to_vec(),
+        ),
+        (
+            "GET",
+            "/api/v1/todos?window=99999999999999999999",
+            Vec::new(),
+        ),
         ("GET", "/api/v1/todos?completed=%ZZ", Vec::new()),
         ("GET", "/api/v1/todos/0", Vec::new()),
         ("DELETE", "/api/v1/todos/-9223372036854775808", Vec::new()),

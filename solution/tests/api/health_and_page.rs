@@ -38,6 +38,8 @@ async fn an_unknown_route_is_a_json_404() {
 #[tokio::test]
 async fn a_wrong_method_is_a_json_405() {
     let app = spawn_app().await;
-    let reply = app.send(reqwest::Method::PATCH, "/api/v1/todos", None).await;
+    let reply = app
+        .send(reqwest::Method::PATCH, "/api/v1/todos", None)
+        .await;
     assert_error(&reply, StatusCode::METHOD_NOT_ALLOWED);
 }

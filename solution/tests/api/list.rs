@@ -40,7 +40,8 @@ async fn list_is_newest_first() {
 #[tokio::test]
 async fn list_filters_on_completed() {
     let app = spawn_app().await;
-    app.create(json!({ "title": "done", "completed": true })).await;
+    app.create(json!({ "title": "done", "completed": true }))
+        .await;
     app.create_titled("open").await;
     let done = app.get("/api/v1/todos?completed=true").await;
     assert_eq!(done.status, StatusCode::OK);
@@ -62,9 +63,12 @@ async fn list_with_a_bad_completed_value_is_400() {
 #[tokio::test]
 async fn list_window_keeps_deadlines_within_n_days_and_past_ones() {
     let app = spawn_app().await;
-    app.create(json!({ "title": "overdue", "deadline_at": in_days(-3) })).await;
-    app.create(json!({ "title": "tomorrow", "deadline_at": in_days(1) })).await;
-    app.create(json!({ "title": "next month", "deadline_at": in_days(30) })).await;
+    app.create(json!({ "title": "overdue", "deadline_at": in_days(-3) }))
+        .await;
+    app.create(json!({ "title": "tomorrow", "deadline_at": in_days(1) }))
+        .await;
+    app.create(json!({ "title": "next month", "deadline_at": in_days(30) }))
+        .await;
     app.create_titled("no deadline").await;
 
     let week = app.get("/api/v1/todos?window=7").await;

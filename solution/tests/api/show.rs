@@ -21,7 +21,15 @@ async fn show_returns_the_todo_with_every_field() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["completed", "created_at", "deadline_at", "description", "id", "title", "updated_at"]
+        [
+            "completed",
+            "created_at",
+            "deadline_at",
+            "description",
+            "id",
+            "title",
+            "updated_at"
+        ]
     );
     assert_eq!(todo["title"], "Write the report");
     assert_eq!(todo["description"], "Section 3");
@@ -40,7 +48,10 @@ async fn show_returns_the_todo_with_every_field() {
 async fn show_of_an_unknown_id_is_404() {
     let app = spawn_app().await;
     let reply = app.get("/api/v1/todos/999999").await;
-    assert_eq!(assert_error(&reply, StatusCode::NOT_FOUND), "Todo not found");
+    assert_eq!(
+        assert_error(&reply, StatusCode::NOT_FOUND),
+        "Todo not found"
+    );
 }
 
 #[tokio::test]
@@ -48,6 +59,10 @@ async fn show_of_a_non_integer_id_is_404() {
     let app = spawn_app().await;
     for id in ["undefined", "1.5", "-", "99999999999999999999999", "%FF"] {
         let reply = app.get(&format!("/api/v1/todos/{id}")).await;
-        assert_eq!(assert_error(&reply, StatusCode::NOT_FOUND), "Todo not found", "{id}");
+        assert_eq!(
+            assert_error(&reply, StatusCode::NOT_FOUND),
+            "Todo not found",
+            "{id}"
+        );
     }
 }

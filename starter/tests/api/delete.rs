@@ -27,5 +27,8 @@ async fn delete_of_an_unknown_id_is_200_with_an_empty_object() {
 async fn delete_of_a_non_integer_id_is_404() {
     let app = spawn_app().await;
     let reply = app.delete("/api/v1/todos/undefined").await;
-    assert_eq!(assert_error(&reply, StatusCode::NOT_FOUND), "Todo not found");
+    assert_eq!(
+        assert_error(&reply, StatusCode::NOT_FOUND),
+        "Todo not found"
+    );
 }

@@ -22,9 +22,7 @@ pub async fn spawn_app() -> TestApp {
     let pool = database::connect(&database.url, retry)
         .await
         .expect("the fresh database accepts connections");
-    let app = Application::with_pool(pool, 0)
-        .await
-        .expect("a free port");
+    let app = Application::with_pool(pool, 0).await.expect("a free port");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
@@ -40,7 +38,9 @@ pub struct Reply {
 
 impl TestApp {
     pub async fn send(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Reply {
-        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")

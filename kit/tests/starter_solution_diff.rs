@@ -15,7 +15,8 @@ const MAY_DIFFER: [&str; 4] = [
 
 fn files(root: &Path) -> BTreeSet<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+        let entries =
+            fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
         for entry in entries.map(|entry| entry.expect("a directory entry")) {
             let path = entry.path();
             let name = entry.file_name();
@@ -72,7 +73,10 @@ fn starter_and_solution_differ_only_in_the_lab_files() {
 fn the_lab_files_really_differ() {
     let differing = differing_paths();
     for path in ["Cargo.toml", "src/telemetry.rs", "tests/telemetry.rs"] {
-        assert!(differing.iter().any(|d| d == path), "{path} is the lab's change but is identical");
+        assert!(
+            differing.iter().any(|d| d == path),
+            "{path} is the lab's change but is identical"
+        );
     }
     assert!(
         differing.iter().any(|d| d.starts_with("src/telemetry/")),

@@ -1,0 +1,54 @@
+//! The graded app as a running process, with a fresh database.
+
+use serde_json::{Map, Value};
+use testkit::AppProcess;
+
+use crate::task::{Context, Problem};
+
+/// Builds (once) and starts the target app; `env` adds to the variables it gets.
+pub async fn start(ctx: &Context, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
+    let binary = ctx.target.binary()?;
+    let database = testkit::fresh_database().await.map_err(|error| {
+        Problem::Environment(format!(
+            "cannot get a PostgreSQL database to run the app against: {error:#}"
+        ))
+    })?;
+    AppProcess::start(&binary, &database.url, env).map_err(|error| {
+        Problem::Task(format!(
+            "{} does not start and listen: {error:#}",
+            ctx.target.crate_path
+        ))
+    })
+}
+
+/// Stops the app with SIGTERM and returns what it printed.
+pub fn stop(ctx: &Context, app: AppProcess) -> Result<Vec<String>, Problem> {
+    app.stop().map(|(_, lines)| lines).map_err(|error| {
+        Problem::Task(format!(
+            "{} did not shut down cleanly on SIGTERM: {error:#}",
+            ctx.target.crate_path
+        ))
+    })
+}
+
+/// Every line as a JSON object, or the first line that is not one.
+pub fn json_lines(lines: &[String]) -> Result<Vec<Map<String, Value>>, (usize, String)> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| match serde_json::from_str(line) {
+            Ok(Value::Object(object)) => Ok(object),
+            _ => Err((index + 1, line.clone())),
+        })
+        .collect()
+}
+
+/// Shortens a log line for a message a student reads in a terminal.
+pub fn excerpt(line: &str) -> String {
+    const MAX: usize = 160;
+    if line.chars().count() <= MAX {
+        line.to_owned()
+    } else {
+        format!("{}…", line.chars().take(MAX).collect::<String>())
+    }
+}

@@ -1,0 +1,16 @@
+//! The lab's autograder.
+//!
+//! Each lab task is one file in `tasks/`; `cargo test -p checks` runs them against the
+//! student's `starter/` (or, with `CHECKS_TARGET=solution`, against `solution/`), prints one
+//! line per task and writes `target/checks/results.json` for GitHub Classroom or an LMS.
+
+pub mod app;
+pub mod report;
+pub mod target;
+pub mod task;
+pub mod tasks;
+pub mod traffic;
+
+pub use report::Report;
+pub use target::Target;
+pub use task::{grade, Context, Problem, Task, TaskResult, Verdict};

@@ -1,0 +1,179 @@
+//! Which app is graded, and building it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{bail, Context as _};
+
+use crate::task::Problem;
+
+/// The app under grading: `starter/` by default, `solution/` with `CHECKS_TARGET=solution`,
+/// or a generated variant (the autograder's own self-test).
+#[derive(Debug)]
+pub struct Target {
+    /// What the student reads in messages, e.g. `starter`.
+    pub label: String,
+    /// The kit's root folder (k6/ and terraform/ live there).
+    pub kit_root: PathBuf,
+    /// The crate folder, relative to the kit root, as messages print it.
+    pub crate_path: String,
+    manifest: PathBuf,
+    package: String,
+    target_dir: PathBuf,
+    binary: OnceLock<Result<PathBuf, Problem>>,
+}
+
+/// A change a variant makes to a copy of an app: in `file`, replace `find` (which must
+/// occur exactly once) by `replace`.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit {
+    pub file: &'static str,
+    pub find: &'static str,
+    pub replace: &'static str,
+}
+
+pub fn kit_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn target_dir(kit_root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| kit_root.join("target"))
+}
+
+impl Target {
+    /// `CHECKS_TARGET`: `starter` (the default) or `solution`.
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var("CHECKS_TARGET").as_deref() {
+            Err(_) | Ok("") | Ok("starter") => Ok(Self::app("starter")),
+            Ok("solution") => Ok(Self::app("solution")),
+            Ok(other) => Err(format!(
+                "CHECKS_TARGET={other:?} is not something I can grade: use `starter` (the default) or `solution`"
+            )),
+        }
+    }
+
+    /// One of the kit's own apps, by crate name.
+    pub fn app(name: &str) -> Self {
+        let kit_root = kit_root();
+        Self {
+            label: name.to_owned(),
+            crate_path: name.to_owned(),
+            manifest: kit_root.join("Cargo.toml"),
+            package: name.to_owned(),
+            target_dir: target_dir(&kit_root),
+            kit_root,
+            binary: OnceLock::new(),
+        }
+    }
+
+    /// A copy of `base` with `edits` applied, in a workspace of its own under
+    /// `target/checks/variants/NAME`, built into the shared target folder under its own name.
+    pub fn variant(base: &str, name: &str, edits: &[Edit]) -> anyhow::Result<Self> {
+        let kit_root = kit_root();
+        let target_dir = target_dir(&kit_root);
+        let root = target_dir.join("checks/variants").join(name);
+        let package = format!("variant-{name}");
+        if root.exists() {
+            fs::remove_dir_all(&root)?;
+        }
+        copy_dir(&kit_root.join(base), &root.join("app"))?;
+        for edit in edits {
+            let path = root.join("app").join(edit.file);
+            let text = fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+            let found = text.matches(edit.find).count();
+            if found != 1 {
+                bail!(
+                    "variant {name}: {:?} occurs {found} times in {base}/{}, expected once",
+                    edit.find,
+                    edit.file
+                );
+            }
+            fs::write(&path, text.replacen(edit.find, edit.replace, 1))?;
+        }
+        // The copy keeps every dependency, but takes a name of its own so that its binary
+        // does not overwrite the real app's in the shared target folder.
+        let manifest = root.join("app/Cargo.toml");
+        let text = fs::read_to_string(&manifest)?;
+        fs::write(
+            &manifest,
+            text.replace(
+                &format!("name = \"{base}\""),
+                &format!("name = \"{package}\""),
+            ),
+        )?;
+        let workspace = fs::read_to_string(kit_root.join("Cargo.toml"))?;
+        let absolute = format!("path = \"{}/", kit_root.display());
+        let workspace = workspace
+            .lines()
+            .map(|line| {
+                if line.starts_with("members") {
+                    "members = [\"app\"]".to_owned()
+                } else {
+                    line.replace("path = \"", &absolute)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        fs::write(root.join("Cargo.toml"), workspace)?;
+        fs::copy(kit_root.join("Cargo.lock"), root.join("Cargo.lock"))?;
+        Ok(Self {
+            label: format!("variant {name}"),
+            crate_path: base.to_owned(),
+            manifest: root.join("Cargo.toml"),
+            package,
+            target_dir,
+            kit_root,
+            binary: OnceLock::new(),
+        })
+    }
+
+    /// A path inside the graded crate, as a student would type it.
+    pub fn file(&self, relative: &str) -> String {
+        format!("{}/{relative}", self.crate_path)
+    }
+
+    /// Builds the app once per run; a compile error is the student's to fix.
+    pub fn binary(&self) -> Result<PathBuf, Problem> {
+        self.binary
+            .get_or_init(|| {
+                escargot::CargoBuild::new()
+                    .manifest_path(&self.manifest)
+                    .package(&self.package)
+                    .bin(&self.package)
+                    .target_dir(&self.target_dir)
+                    .run()
+                    .map(|run| run.path().to_path_buf())
+                    .map_err(|error| {
+                        Problem::Task(format!(
+                            "{} does not build: {error}. Run `cargo build -p {}` to see the compiler's errors.",
+                            self.crate_path, self.package
+                        ))
+                    })
+            })
+            .clone()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let (source, destination) = (entry.path(), to.join(&name));
+        if entry.file_type()?.is_dir() {
+            copy_dir(&source, &destination)?;
+        } else {
+            fs::copy(&source, &destination)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! What a lab task is, and how one is run.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::target::Target;
+
+/// Why a task did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The student's work is missing something: what, and where to look.
+    Task(String),
+    /// This machine cannot run the check (no Docker engine, no k6, ...): nothing to do with
+    /// the student's code, and the message says how to fix it.
+    Environment(String),
+}
+
+pub type TaskFuture = Pin<Box<dyn Future<Output = Result<(), Problem>> + Send>>;
+
+/// One lab task: a name the student recognises, its points, and the check itself.
+#[derive(Clone, Copy)]
+pub struct Task {
+    pub name: &'static str,
+    pub points: u32,
+    pub run: fn(Context) -> TaskFuture,
+}
+
+/// What a task gets to work with.
+#[derive(Clone)]
+pub struct Context {
+    pub target: Arc<Target>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    Failed(String),
+    /// Could not be checked on this machine.
+    Error(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskResult {
+    pub name: &'static str,
+    pub points: u32,
+    pub verdict: Verdict,
+    pub duration: Duration,
+}
+
+impl Task {
+    /// Runs the task on a runtime of its own; a panic inside it is a failure, not a crash.
+    pub fn check(&self, target: Arc<Target>) -> TaskResult {
+        let started = Instant::now();
+        let run = self.run;
+        let outcome = std::panic::catch_unwind(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|error| {
+                    Problem::Environment(format!("cannot start a Tokio runtime: {error}"))
+                })?;
+            runtime.block_on(run(Context { target }))
+        });
+        let verdict = match outcome {
+            Ok(Ok(())) => Verdict::Passed,
+            Ok(Err(Problem::Task(message))) => Verdict::Failed(message),
+            Ok(Err(Problem::Environment(message))) => Verdict::Error(message),
+            Err(panic) => Verdict::Failed(format!(
+                "the check stopped unexpectedly: {}",
+                panic_message(panic.as_ref())
+            )),
+        };
+        TaskResult {
+            name: self.name,
+            points: self.points,
+            verdict,
+            duration: started.elapsed(),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Runs every task (in parallel, like the test harness does) and returns the results in
+/// the order of [`crate::tasks::ALL`].
+pub fn grade(target: Target) -> Vec<TaskResult> {
+    let target = Arc::new(target);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = crate::tasks::ALL
+            .iter()
+            .map(|task| {
+                let target = Arc::clone(&target);
+                scope.spawn(move || task.check(target))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(crate::tasks::ALL.iter())
+            .map(|(handle, task)| {
+                handle.join().unwrap_or_else(|_| TaskResult {
+                    name: task.name,
+                    points: task.points,
+                    verdict: Verdict::Failed("the check crashed".to_owned()),
+                    duration: Duration::ZERO,
+                })
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,23 @@
+//! The lab's tasks, one file each. To add a task, write a file that exports a `TASK` and
+//! list it here.
+
+mod api_still_works;
+mod correlation_ids;
+mod logs_reach_cloudwatch;
+mod structured_logs;
+
+use crate::task::Task;
+
+pub const ALL: &[Task] = &[
+    api_still_works::TASK,
+    structured_logs::TASK,
+    correlation_ids::TASK,
+    logs_reach_cloudwatch::TASK,
+];
+
+/// The lab tasks a pristine starter must fail (every task but `api_still_works`).
+pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
+    ALL.iter()
+        .map(|task| task.name)
+        .filter(|name| *name != api_still_works::TASK.name)
+}

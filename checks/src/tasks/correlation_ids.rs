@@ -1,0 +1,250 @@
+//! Every request gets one correlation ID: in its log lines (SQL included) and in the
+//! `x-request-id` response header; a client's own id is kept only when well-formed.
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+
+use reqwest::Method;
+use serde_json::{json, Map, Value};
+
+use crate::app;
+use crate::task::{Context, Problem, Task};
+use crate::traffic::{self, Exchange};
+
+pub const TASK: Task = Task {
+    name: "correlation_ids",
+    points: 3,
+    run: |ctx| Box::pin(run(ctx)),
+};
+
+fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
+    Problem::Task(format!(
+        "{problem}. Look at {} and docs/handout.md, section \"Correlation IDs\".",
+        ctx.target.file("src/telemetry.rs")
+    ))
+}
+
+fn is_well_formed(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+async fn run(ctx: Context) -> Result<(), Problem> {
+    let app = app::start(&ctx, &[]).await?;
+    let base_url = app.base_url();
+    let exchanges = traffic::scripted(&base_url).await?;
+    let client = reqwest::Client::new();
+    let health = "/api/v1/health";
+    let kept_id = "lab-42.trace_A";
+    let kept = traffic::send(&client, &base_url, Method::GET, health, None, Some(kept_id)).await?;
+    let mut replaced = Vec::new();
+    for bad in [
+        "x".repeat(65),
+        "say \"hi\"".to_owned(),
+        "two words".to_owned(),
+    ] {
+        let exchange =
+            traffic::send(&client, &base_url, Method::GET, health, None, Some(&bad)).await?;
+        replaced.push((bad, exchange));
+    }
+    let lines = app::stop(&ctx, app)?;
+    let lines = app::json_lines(&lines).map_err(|(number, _)| {
+        fail(&ctx, format!("line {number} of the output is not JSON, so no request id can be read from it (finish structured_logs first)"))
+    })?;
+
+    let mut ids = Vec::new();
+    for exchange in &exchanges {
+        let id = exchange.request_id.clone().ok_or_else(|| {
+            fail(
+                &ctx,
+                format!(
+                    "the response to `{} {}` has no x-request-id header",
+                    exchange.method, exchange.path
+                ),
+            )
+        })?;
+        if ids.contains(&id) {
+            return Err(fail(
+                &ctx,
+                format!("two requests got the same id {id:?}: each request needs a fresh one"),
+            ));
+        }
+        check_request_lines(&ctx, exchange, &id, &lines)?;
+        ids.push(id);
+    }
+    if kept.request_id.as_deref() != Some(kept_id) {
+        return Err(fail(&ctx, format!(
+            "a request sent with `x-request-id: {kept_id}` got back {:?}: a well-formed incoming id must be kept",
+            kept.request_id
+        )));
+    }
+    for (bad, exchange) in &replaced {
+        match &exchange.request_id {
+            Some(id) if id != bad && is_well_formed(id) => {}
+            other => {
+                return Err(fail(&ctx, format!(
+                    "a request sent with the ill-formed `x-request-id: {}` got back {other:?}: anything but 1–64 \
+                     characters of [A-Za-z0-9._-] must be replaced by a fresh id",
+                    app::excerpt(bad)
+                )))
+            }
+        }
+    }
+    snapshot(&ctx, &exchanges, &ids, &lines)
+}
+
+fn check_request_lines(
+    ctx: &Context,
+    exchange: &Exchange,
+    id: &str,
+    lines: &[Map<String, Value>],
+) -> Result<(), Problem> {
+    let request = format!("`{} {}`", exchange.method, exchange.path);
+    let of_request: Vec<_> = lines
+        .iter()
+        .filter(|line| line.get("request_id") == Some(&json!(id)))
+        .collect();
+    if of_request.is_empty() {
+        return Err(fail(
+            ctx,
+            format!(
+                "no log line has the request_id {id:?} that {request} returned in x-request-id"
+            ),
+        ));
+    }
+    for message in ["Request started", "Request finished"] {
+        if !of_request
+            .iter()
+            .any(|line| line.get("message") == Some(&json!(message)))
+        {
+            return Err(fail(
+                ctx,
+                format!("{request} logged no {message:?} line with its request_id"),
+            ));
+        }
+    }
+    let finished = of_request
+        .iter()
+        .find(|line| line.get("message") == Some(&json!("Request finished")));
+    if let Some(line) = finished {
+        if line.get("status") != Some(&json!(exchange.status)) {
+            return Err(fail(ctx, format!("the \"Request finished\" line of {request} should have \"status\": {}, it has {:?}", exchange.status, line.get("status"))));
+        }
+        if !line.get("latency_ms").is_some_and(Value::is_number) {
+            return Err(fail(
+                ctx,
+                format!("the \"Request finished\" line of {request} needs a numeric latency_ms"),
+            ));
+        }
+    }
+    for line in &of_request {
+        for field in ["method", "url"] {
+            if !line.get(field).is_some_and(Value::is_string) {
+                return Err(fail(ctx, format!("a line of {request} has no `{field}`: put it in the request span so every line gets it")));
+            }
+        }
+    }
+    let runs_sql = exchange.method == Method::POST || exchange.method == Method::DELETE;
+    let sql_with_id = of_request.iter().any(|line| {
+        line.get("location")
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.starts_with("sqlx"))
+    });
+    if runs_sql && !sql_with_id {
+        return Err(fail(ctx, format!(
+            "the SQL lines (location sqlx::query) of {request} do not carry its request_id: the id must live in a \
+             span that is entered while the handler runs, not only in the started/finished lines"
+        )));
+    }
+    Ok(())
+}
+
+/// The request lines projected onto the handout's fields, dynamic values redacted.
+fn snapshot(
+    ctx: &Context,
+    exchanges: &[Exchange],
+    ids: &[String],
+    lines: &[Map<String, Value>],
+) -> Result<(), Problem> {
+    let projected: Vec<BTreeMap<&str, Value>> = lines
+        .iter()
+        .filter(|line| {
+            matches!(
+                line.get("message").and_then(Value::as_str),
+                Some("Request started" | "Request finished")
+            )
+        })
+        .filter_map(|line| {
+            let id = line.get("request_id")?.as_str()?;
+            let number = ids.iter().position(|known| known == id)? + 1;
+            Some(project(line, number))
+        })
+        .collect();
+    let expected_lines = exchanges.len() * 2;
+    if projected.len() != expected_lines {
+        return Err(fail(ctx, format!(
+            "expected {expected_lines} \"Request started\"/\"Request finished\" lines for the {} scripted requests, found {}",
+            exchanges.len(),
+            projected.len()
+        )));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(crate::target::kit_root().join("checks/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_json_snapshot!("request_lines", projected));
+    }));
+    outcome.map_err(|_| {
+        fail(
+            ctx,
+            "the request lines differ from the expected format (the diff is printed above; \
+                   checks/snapshots/request_lines.snap is the expected form)",
+        )
+    })
+}
+
+/// A sorted map, so the snapshot does not depend on serde_json's `preserve_order` feature.
+fn project(line: &Map<String, Value>, request: usize) -> BTreeMap<&'static str, Value> {
+    let redact = |field: &str, placeholder: &str, valid: fn(&Value) -> bool| match line.get(field) {
+        Some(value) if valid(value) => json!(placeholder),
+        Some(value) => value.clone(),
+        None => json!("<missing>"),
+    };
+    let copy = |field: &str| line.get(field).cloned().unwrap_or(json!("<missing>"));
+    let mut out = BTreeMap::new();
+    out.insert(
+        "timestamp",
+        redact("timestamp", "[rfc3339]", |v| {
+            v.as_str()
+                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())
+        }),
+    );
+    out.insert("level", copy("level"));
+    out.insert(
+        "location",
+        redact("location", "[target]", |v| {
+            v.as_str().is_some_and(|s| !s.is_empty())
+        }),
+    );
+    out.insert("message", copy("message"));
+    out.insert(
+        "hostname",
+        redact("hostname", "[hostname]", |v| {
+            v.as_str().is_some_and(|s| !s.is_empty())
+        }),
+    );
+    out.insert("request_id", json!(format!("[id of request {request}]")));
+    out.insert("method", copy("method"));
+    out.insert("url", copy("url"));
+    if line.get("message") == Some(&json!("Request finished")) {
+        out.insert("status", copy("status"));
+        out.insert(
+            "latency_ms",
+            redact("latency_ms", "[milliseconds]", Value::is_number),
+        );
+    }
+    out
+}

@@ -1,0 +1,86 @@
+//! The JSON lines reach CloudWatch Logs, group `taskoverflow`, read back with GetLogEvents
+//! from a local emulator (moto).
+
+use serde_json::{json, Value};
+use testkit::Moto;
+
+use crate::app;
+use crate::task::{Context, Problem, Task};
+use crate::traffic;
+
+pub const TASK: Task = Task {
+    name: "logs_reach_cloudwatch",
+    points: 2,
+    run: |ctx| Box::pin(run(ctx)),
+};
+
+const LOG_GROUP: &str = "taskoverflow";
+
+fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
+    Problem::Task(format!(
+        "{problem}. Look at {} (the CloudWatch writer must stay in the subscriber) and \
+         docs/handout.md, section \"Shipping logs to CloudWatch\".",
+        ctx.target.file("src/telemetry.rs")
+    ))
+}
+
+async fn run(ctx: Context) -> Result<(), Problem> {
+    let moto = Moto::start().map_err(|error| Problem::Environment(format!("{error:#}")))?;
+    let env = moto.app_env();
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect();
+    let app = app::start(&ctx, &env).await?;
+    let base_url = app.base_url();
+    let exchanges = traffic::scripted(&base_url).await?;
+    // The app flushes its buffer on SIGTERM; what it has not sent by then is lost.
+    app::stop(&ctx, app)?;
+
+    let events = moto.read_group(LOG_GROUP).await.map_err(|error| {
+        fail(
+            &ctx,
+            format!("nothing arrived in CloudWatch log group {LOG_GROUP:?} ({error:#})"),
+        )
+    })?;
+    if events.is_empty() {
+        return Err(fail(
+            &ctx,
+            format!("log group {LOG_GROUP:?} exists but holds no events"),
+        ));
+    }
+    let mut objects = Vec::new();
+    for (stream, message) in &events {
+        match serde_json::from_str::<Value>(message) {
+            Ok(Value::Object(object)) => objects.push(object),
+            _ => {
+                return Err(fail(
+                    &ctx,
+                    format!(
+                        "an event in stream {stream:?} is not a JSON object: `{}`",
+                        app::excerpt(message)
+                    ),
+                ))
+            }
+        }
+    }
+    for exchange in &exchanges {
+        let Some(id) = &exchange.request_id else {
+            return Err(fail(&ctx, format!(
+                "`{} {}` returned no x-request-id, so its lines cannot be found in CloudWatch (see correlation_ids)",
+                exchange.method, exchange.path
+            )));
+        };
+        let finished = objects.iter().any(|line| {
+            line.get("request_id") == Some(&json!(id))
+                && line.get("message") == Some(&json!("Request finished"))
+        });
+        if !finished {
+            return Err(fail(&ctx, format!(
+                "the \"Request finished\" line of `{} {}` (request_id {id}) never reached CloudWatch",
+                exchange.method, exchange.path
+            )));
+        }
+    }
+    Ok(())
+}

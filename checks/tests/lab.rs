@@ -1,0 +1,84 @@
+//! `cargo test -p checks`: one test per lab task, a line of explanation for each failure,
+//! and `target/checks/results.json` for GitHub Classroom or an LMS.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use checks::{tasks, Report, Target, TaskResult, Verdict};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    // A failed snapshot is a message for the student, not a file to commit.
+    if std::env::var_os("INSTA_UPDATE").is_none() {
+        std::env::set_var("INSTA_UPDATE", "no");
+    }
+    let target = match Target::from_env() {
+        Ok(target) => Arc::new(target),
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!(
+        "Grading {} (set CHECKS_TARGET=solution to grade the solution)",
+        target.label
+    );
+
+    let results: Arc<Mutex<Vec<TaskResult>>> = Arc::default();
+    let trials = tasks::ALL
+        .iter()
+        .map(|task| {
+            let (target, results) = (Arc::clone(&target), Arc::clone(&results));
+            Trial::test(task.name, move || {
+                let result = task.check(target);
+                let outcome = match &result.verdict {
+                    Verdict::Passed => Ok(()),
+                    Verdict::Failed(message) => Err(Failed::from(message.as_str())),
+                    Verdict::Error(message) => Err(Failed::from(format!(
+                        "could not be checked on this machine (not a problem with your code): {message}"
+                    ))),
+                };
+                results
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(result);
+                outcome
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&arguments, trials);
+
+    let mut results = results
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    results.sort_by_key(|result| tasks::ALL.iter().position(|task| task.name == result.name));
+    if !results.is_empty() && !arguments.list {
+        print_summary(&results);
+        let path = Report::default_path();
+        match Report::new(&results).write(&path) {
+            Ok(()) => eprintln!("Results for machines: {}", path.display()),
+            Err(error) => eprintln!("could not write {}: {error}", path.display()),
+        }
+    }
+    conclusion.exit_code()
+}
+
+fn print_summary(results: &[TaskResult]) {
+    eprintln!("\nLab tasks:");
+    for result in results {
+        match &result.verdict {
+            Verdict::Passed => eprintln!("  PASS  {} ({} points)", result.name, result.points),
+            Verdict::Failed(message) => eprintln!("  FAIL  {}: {message}", result.name),
+            Verdict::Error(message) => eprintln!("  ERROR {}: {message}", result.name),
+        }
+    }
+    let scored: u32 = results
+        .iter()
+        .filter(|result| result.verdict == Verdict::Passed)
+        .map(|result| result.points)
+        .sum();
+    let total: u32 = results.iter().map(|result| result.points).sum();
+    eprintln!("Score: {scored}/{total}\n");
+}

@@ -1,0 +1,87 @@
+//! GitHub Classroom and the autograder agree: same task names, same points, and a results
+//! file in the reporter's shape.
+
+use std::time::Duration;
+
+use checks::{tasks, Report, TaskResult, Verdict};
+use serde_json::Value;
+
+fn workflow() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../.github/workflows/classroom.yml"
+    );
+    std::fs::read_to_string(path).expect("the classroom workflow exists")
+}
+
+#[test]
+fn the_workflow_grades_every_task_with_its_points() {
+    let workflow = workflow();
+    for task in tasks::ALL {
+        let step = format!(
+            "test-name: {name}\n          setup-command: \"\"\n          command: cargo test -p checks --locked -- --exact {name}\n          timeout: 15\n          max-score: {points}\n",
+            name = task.name,
+            points = task.points
+        );
+        assert!(
+            workflow.contains(&step),
+            "no step for {} with {} points",
+            task.name,
+            task.points
+        );
+        assert!(workflow.contains(&format!("id: {}\n", task.name)));
+        assert!(workflow.contains(&format!(
+            "{}_RESULTS: \"${{{{steps.{}.outputs.result}}}}\"",
+            task.name.to_uppercase(),
+            task.name
+        )));
+    }
+    let names: Vec<_> = tasks::ALL.iter().map(|task| task.name).collect();
+    assert!(workflow.contains(&format!("runners: {}\n", names.join(","))));
+    assert_eq!(
+        workflow.matches("test-name:").count(),
+        tasks::ALL.len(),
+        "no step for a task that does not exist"
+    );
+}
+
+#[test]
+fn the_results_file_has_the_reporter_shape() {
+    let results: Vec<TaskResult> = tasks::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, task)| TaskResult {
+            name: task.name,
+            points: task.points,
+            verdict: if index == 0 {
+                Verdict::Passed
+            } else {
+                Verdict::Failed("missing".into())
+            },
+            duration: Duration::from_millis(5),
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!("kit-results-{}.json", std::process::id()));
+    Report::new(&results).write(&path).expect("written");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
+    std::fs::remove_file(&path).ok();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["status"], "fail");
+    let max: u32 = tasks::ALL.iter().map(|task| task.points).sum();
+    assert_eq!(report["max_score"], max);
+    let tests = report["tests"].as_array().expect("tests is a list");
+    assert_eq!(tests.len(), tasks::ALL.len());
+    for (test, task) in tests.iter().zip(tasks::ALL) {
+        assert_eq!(test["name"], task.name);
+        assert!(matches!(
+            test["status"].as_str(),
+            Some("pass" | "fail" | "error")
+        ));
+        assert!(test["score"].is_u64());
+        assert!(test["message"].is_string());
+    }
+    assert_eq!(tests[0]["score"], tasks::ALL[0].points);
+    assert_eq!(tests[1]["score"], 0);
+    assert_eq!(tests[1]["message"], "missing");
+}
