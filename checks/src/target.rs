@@ -138,6 +138,34 @@ impl Target {
         format!("{}/{relative}", self.crate_path)
     }
 
+    /// Whether this target is the kit's solution (graded against the solved k6 script and
+    /// task size) rather than the student's work.
+    pub fn is_solution(&self) -> bool {
+        self.label == "solution"
+    }
+
+    /// The k6 script graded: the student's `k6/planners-and-studiers.js`, or its solved twin.
+    pub fn k6_script(&self) -> PathBuf {
+        let k6 = self.kit_root.join("k6");
+        if self.is_solution() {
+            k6.join("solved/planners-and-studiers.js")
+        } else {
+            k6.join("planners-and-studiers.js")
+        }
+    }
+
+    /// The Terraform configuration graded, and the variable files laid over it: none for the
+    /// student, `terraform/solved/task-size.auto.tfvars` for the solution.
+    pub fn terraform(&self) -> (PathBuf, Vec<PathBuf>) {
+        let terraform = self.kit_root.join("terraform");
+        let overrides = if self.is_solution() {
+            vec![terraform.join("solved/task-size.auto.tfvars")]
+        } else {
+            Vec::new()
+        };
+        (terraform, overrides)
+    }
+
     /// Builds the app once per run; a compile error is the student's to fix.
     pub fn binary(&self) -> Result<PathBuf, Problem> {
         self.binary
