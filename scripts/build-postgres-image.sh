@@ -112,7 +112,7 @@ if [ "$(id -u)" -ne 0 ]; then
         args=()
         [ "$kind" = runtime ] && args+=(--runtime)
         exec sudo --preserve-env=DEBIAN_MIRROR,DEBIAN_SECURITY_MIRROR,TASKOVERFLOW_REBUILD_IMAGES,TASKOVERFLOW_IMAGE_TMPFS \
-            "$SELF" "${args[@]}" "$TAG"
+            bash "$SELF" "${args[@]}" "$TAG"
     fi
     if image_recipe "$TAG" >/dev/null; then
         log "WARNING: cannot rebuild $TAG without root; using the existing, older image"

@@ -10,4 +10,4 @@
 # The binary must be built on a glibc no newer than bookworm's (2.36), e.g. on this Debian host.
 # Usage: scripts/build-runtime-image.sh [TAG]; same reuse rules and output as build-postgres-image.sh.
 set -euo pipefail
-exec "$(dirname "${BASH_SOURCE[0]}")/build-postgres-image.sh" --runtime "$@"
+exec bash "$(dirname "${BASH_SOURCE[0]}")/build-postgres-image.sh" --runtime "$@"

@@ -7,11 +7,11 @@ use std::time::Duration;
 use cloudwatch_shipper::{
     CloudWatchSink, InputEvent, Shipper, ShipperConfig, Sink, SinkError, MAX_MESSAGE_BYTES,
 };
-use support::{now_ms, read_stream, Moto};
+use support::{now_ms, read_stream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_events_can_be_read_back_sorted_per_stream() {
-    let moto = Moto::start();
+    let moto = support::moto();
     let sdk = moto.sdk_config().await;
     let shipper = Shipper::from_sdk_config(ShipperConfig::new("taskoverflow"), &sdk);
 
@@ -46,7 +46,7 @@ async fn shipped_events_can_be_read_back_sorted_per_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_events_are_split_into_batches_and_all_arrive() {
-    let moto = Moto::start();
+    let moto = support::moto();
     let sdk = moto.sdk_config().await;
     let shipper = Shipper::from_sdk_config(ShipperConfig::new("taskoverflow"), &sdk);
     let t = now_ms();
@@ -65,7 +65,7 @@ async fn many_events_are_split_into_batches_and_all_arrive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sink_maps_real_service_errors() {
-    let moto = Moto::start();
+    let moto = support::moto();
     let sdk = moto.sdk_config().await;
     let sink = CloudWatchSink::from_sdk_config(&sdk);
     let event = [InputEvent::new(now_ms(), "hello".to_owned())];
@@ -89,7 +89,7 @@ async fn sink_maps_real_service_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_deleted_behind_its_back_is_recreated() {
-    let moto = Moto::start();
+    let moto = support::moto();
     let sdk = moto.sdk_config().await;
     let config = ShipperConfig {
         flush_interval: Duration::from_millis(50),

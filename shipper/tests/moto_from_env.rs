@@ -7,16 +7,16 @@ mod support;
 use std::time::Duration;
 
 use cloudwatch_shipper::{CloudWatchSink, Shipper, ShipperConfig};
-use support::{now_ms, read_stream, Moto};
+use support::{now_ms, read_stream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_env_ships_to_the_endpoint_in_aws_endpoint_url() {
-    let moto = Moto::start();
+    let moto = support::moto();
     for (key, value) in [
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_REGION", "us-east-1"),
-        ("AWS_ENDPOINT_URL", moto.url().as_str()),
+        ("AWS_ENDPOINT_URL", moto.endpoint()),
     ] {
         std::env::set_var(key, value);
     }

@@ -91,32 +91,46 @@ impl Moto {
             let Some(name) = stream.log_stream_name() else {
                 continue;
             };
-            let mut token: Option<String> = None;
-            loop {
-                let page = client
-                    .get_log_events()
-                    .log_group_name(group)
-                    .log_stream_name(name)
-                    .start_from_head(true)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-                    .with_context(|| format!("GetLogEvents on {group}/{name}"))?;
-                events.extend(
-                    page.events()
-                        .iter()
-                        .filter_map(|event| event.message())
-                        .map(|message| (name.to_owned(), message.to_owned())),
-                );
-                let next = page.next_forward_token().map(str::to_owned);
-                // GetLogEvents signals the end by handing back the token it was given.
-                if page.events().is_empty() || next == token {
-                    break;
-                }
-                token = next;
-            }
+            let messages = read_stream(&client, group, name).await?;
+            events.extend(
+                messages
+                    .into_iter()
+                    .map(|message| (name.to_owned(), message)),
+            );
         }
         Ok(events)
+    }
+}
+
+/// Every message of one stream, oldest first, read back with GetLogEvents.
+pub async fn read_stream(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut messages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .get_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .start_from_head(true)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .with_context(|| format!("GetLogEvents on {group}/{stream}"))?;
+        messages.extend(
+            page.events()
+                .iter()
+                .filter_map(|event| event.message().map(str::to_owned)),
+        );
+        let next = page.next_forward_token().map(str::to_owned);
+        // GetLogEvents signals the end by handing back the token it was given.
+        if page.events().is_empty() || next == token {
+            return Ok(messages);
+        }
+        token = next;
     }
 }
 

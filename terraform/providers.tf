@@ -1,0 +1,27 @@
+# Terraform itself and the providers it downloads on `terraform init`.
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0, < 7.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+  }
+}
+
+# Credentials come from ~/.aws/credentials (copied from the Learner Lab's "AWS Details"), the
+# region from var.region: the Learner Lab works in us-east-1.
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      Project = "taskoverflow"
+    }
+  }
+}
