@@ -4,8 +4,8 @@ data "aws_vpc" "default" {
   default = true
 }
 
-# use1-az3 offers none of the current instance families (db.t3.micro included), so nothing is
-# placed there. Zone names such as us-east-1e map to different zone ids in every account.
+# use1-az3 lacks many current instance types (t3 among them), so nothing is placed there. Zone
+# names such as us-east-1e map to different zone ids in every account, hence the zone id.
 data "aws_availability_zones" "usable" {
   state            = "available"
   exclude_zone_ids = ["use1-az3"]

@@ -1,0 +1,957 @@
+//! `terraform/` keeps the Learner Lab's rules and the lab's contract (spec §6), checked on the
+//! parsed HCL: `terraform validate` would need the providers, which cannot be downloaded here.
+//!
+//! The rules are one function, [`violations`], that lists every rule a configuration breaks. The
+//! kit's configuration breaks none, with the handed-out and with the solved task size; a copy
+//! with one planted mistake breaks exactly the rule it should.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use checks::terraform::{attribute, constant, labels, task_size, walk, Config, File, TaskSize};
+use hcl::expr::TraversalOperator;
+use hcl::template::{Element, Template};
+use hcl::{Block, Body, Expression, ObjectKey, Value};
+
+fn terraform_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform")
+}
+
+fn solved(dir: &Path) -> Vec<PathBuf> {
+    vec![dir.join("solved/task-size.auto.tfvars")]
+}
+
+/// The fields of the solution's JSON log lines (spec §4, docs/handout.md).
+const LOGGED_FIELDS: [&str; 10] = [
+    "timestamp",
+    "level",
+    "location",
+    "message",
+    "hostname",
+    "request_id",
+    "method",
+    "url",
+    "status",
+    "latency_ms",
+];
+
+/// Fields CloudWatch Logs Insights adds to every event.
+const BUILT_IN_FIELDS: [&str; 6] = [
+    "@timestamp",
+    "@message",
+    "@logStream",
+    "@log",
+    "@ingestionTime",
+    "@ptr",
+];
+
+/// Logs Insights commands and keywords (functions are recognised by their `(`).
+const QUERY_WORDS: [&str; 23] = [
+    "source", "fields", "filter", "stats", "sort", "limit", "display", "parse", "dedup", "unmask",
+    "pattern", "diff", "by", "as", "asc", "desc", "and", "or", "not", "in", "like", "true",
+    "false",
+];
+
+/// What the saved queries must be able to show between them: one request by its id, latency,
+/// and failures by status and URL.
+const QUERIED_FIELDS: [&str; 4] = ["request_id", "latency_ms", "status", "url"];
+
+/// Every rule `dir` (with the variable files `overrides` laid over it) breaks, one line each,
+/// starting with the file.
+fn violations(dir: &Path, overrides: &[PathBuf]) -> Vec<String> {
+    let config = match Config::read(dir, overrides) {
+        Ok(config) => config,
+        Err(error) => return vec![error],
+    };
+    let mut found = Vec::new();
+    no_iam_resources(&config, &mut found);
+    lab_role(&config, &mut found);
+    database_is_private(&config, &mut found);
+    database_only_from_the_service(&config, &mut found);
+    no_literal_passwords(&config, &mut found);
+    no_password_like_strings(&config, &mut found);
+    health_check(&config, &mut found);
+    log_group(&config, &mut found);
+    region(&config, &mut found);
+    endpoint_output(&config, &mut found);
+    task_size_resolves(&config, &mut found);
+    queries_use_logged_fields(&config, &mut found);
+    found
+}
+
+// --- helpers -------------------------------------------------------------------------------
+
+/// How messages name a top-level block: `aws_db_instance.main`, `data.aws_iam_role.lab`,
+/// `variable "region"`, `locals`.
+fn address(block: &Block) -> String {
+    match (block.identifier(), labels(block).as_slice()) {
+        ("resource", [kind, name]) => format!("{kind}.{name}"),
+        ("data", [kind, name]) => format!("data.{kind}.{name}"),
+        (identifier, []) => identifier.to_owned(),
+        (identifier, labels) => format!("{identifier} \"{}\"", labels.join("\" \"")),
+    }
+}
+
+fn top_blocks(config: &Config) -> impl Iterator<Item = (&File, &Block)> {
+    config
+        .files
+        .iter()
+        .flat_map(|file| file.body.blocks().map(move |block| (file, block)))
+}
+
+/// Every attribute in `body` and in the blocks nested in it.
+fn attributes_in<'a>(body: &'a Body, visit: &mut dyn FnMut(&'a str, &'a Expression)) {
+    for attribute in body.attributes() {
+        visit(attribute.key(), attribute.expr());
+    }
+    for block in body.blocks() {
+        attributes_in(block.body(), visit);
+    }
+}
+
+/// `a.b.c` for a plain traversal such as `data.aws_iam_role.lab.arn`.
+fn path_of(expr: &Expression) -> Option<Vec<String>> {
+    let Expression::Traversal(traversal) = expr else {
+        return None;
+    };
+    let Expression::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    let mut path = vec![root.as_str().to_owned()];
+    for operator in &traversal.operators {
+        match operator {
+            TraversalOperator::GetAttr(name) => path.push(name.as_str().to_owned()),
+            _ => return None,
+        }
+    }
+    Some(path)
+}
+
+/// The names of the `aws_security_group` resources an expression (a list, usually) refers to.
+fn security_groups_in(expr: &Expression) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    walk(expr, &mut |expr| {
+        if let Some(path) = path_of(expr) {
+            if path.len() >= 2 && path[0] == "aws_security_group" {
+                names.insert(path[1].clone());
+            }
+        }
+    });
+    names
+}
+
+fn is_false(config: &Config, expr: Option<&Expression>) -> bool {
+    expr.is_some_and(|expr| config.evaluate(expr) == Ok(Value::Bool(false)))
+}
+
+fn string_value(config: &Config, expr: Option<&Expression>) -> Option<String> {
+    match config.evaluate(expr?) {
+        Ok(Value::String(text)) => Some(text),
+        _ => None,
+    }
+}
+
+fn key_name(key: &ObjectKey) -> Option<&str> {
+    match key {
+        ObjectKey::Identifier(identifier) => Some(identifier.as_str()),
+        ObjectKey::Expression(Expression::String(text)) => Some(text),
+        _ => None,
+    }
+}
+
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "passwd", "secret"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+// --- the rules -----------------------------------------------------------------------------
+
+fn no_iam_resources(config: &Config, found: &mut Vec<String>) {
+    for (file, block) in config.blocks("resource") {
+        if labels(block)
+            .first()
+            .is_some_and(|kind| kind.starts_with("aws_iam_"))
+        {
+            found.push(format!(
+                "{}: {}: the Learner Lab does not allow creating IAM resources; use the existing \
+                 LabRole through data \"aws_iam_role\"",
+                file.name,
+                address(block)
+            ));
+        }
+    }
+}
+
+fn lab_role(config: &Config, found: &mut Vec<String>) {
+    let lab: Vec<String> = config
+        .blocks("data")
+        .filter_map(|(_, block)| match labels(block).as_slice() {
+            [kind, name] if *kind == "aws_iam_role" => {
+                (string_value(config, attribute(block.body(), "name")).as_deref()
+                    == Some("LabRole"))
+                .then(|| (*name).to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    if lab.is_empty() {
+        found.push(
+            "no data \"aws_iam_role\" looks up the Learner Lab's LabRole (name = \"LabRole\")"
+                .to_owned(),
+        );
+    }
+    for (file, name, block) in config.resources("aws_ecs_task_definition") {
+        for key in ["task_role_arn", "execution_role_arn"] {
+            let uses_lab = attribute(block.body(), key)
+                .and_then(path_of)
+                .is_some_and(|path| {
+                    path.len() == 4
+                        && path[..2] == ["data", "aws_iam_role"]
+                        && lab.contains(&path[2])
+                        && path[3] == "arn"
+                });
+            if !uses_lab {
+                found.push(format!(
+                    "{}: aws_ecs_task_definition.{name}: {key} must be the LabRole's arn, \
+                     data.aws_iam_role.<name>.arn",
+                    file.name
+                ));
+            }
+        }
+    }
+}
+
+fn database_is_private(config: &Config, found: &mut Vec<String>) {
+    for (file, name, block) in config.resources("aws_db_instance") {
+        if !is_false(config, attribute(block.body(), "publicly_accessible")) {
+            found.push(format!(
+                "{}: aws_db_instance.{name}: publicly_accessible must be false: only the \
+                 service may reach the database",
+                file.name
+            ));
+        }
+    }
+}
+
+fn database_only_from_the_service(config: &Config, found: &mut Vec<String>) {
+    let service_groups: BTreeSet<String> = config
+        .resources("aws_ecs_service")
+        .flat_map(|(_, _, block)| {
+            block
+                .body()
+                .blocks()
+                .filter(|inner| inner.identifier() == "network_configuration")
+                .filter_map(|inner| attribute(inner.body(), "security_groups"))
+                .flat_map(security_groups_in)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (file, name, block) in config.resources("aws_db_instance") {
+        let Some(groups) = attribute(block.body(), "vpc_security_group_ids") else {
+            found.push(format!(
+                "{}: aws_db_instance.{name}: no vpc_security_group_ids: the database would get \
+                 the VPC's default security group",
+                file.name
+            ));
+            continue;
+        };
+        for group in security_groups_in(groups) {
+            for (group_file, _, group_block) in config
+                .resources("aws_security_group")
+                .filter(|(_, found, _)| *found == group)
+            {
+                for ingress in group_block
+                    .body()
+                    .blocks()
+                    .filter(|inner| inner.identifier() == "ingress")
+                {
+                    let open = ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"]
+                        .iter()
+                        .any(|key| attribute(ingress.body(), key).is_some());
+                    let sources = attribute(ingress.body(), "security_groups")
+                        .map(security_groups_in)
+                        .unwrap_or_default();
+                    if open || sources.is_empty() || !sources.is_subset(&service_groups) {
+                        found.push(format!(
+                            "{}: aws_security_group.{group}: the database's security group may \
+                             only let in the ECS service's security group",
+                            group_file.name
+                        ));
+                    }
+                }
+            }
+            for kind in [
+                "aws_security_group_rule",
+                "aws_vpc_security_group_ingress_rule",
+            ] {
+                for (rule_file, rule_name, rule) in config.resources(kind) {
+                    let targets = attribute(rule.body(), "security_group_id")
+                        .map(security_groups_in)
+                        .unwrap_or_default();
+                    let egress = string_value(config, attribute(rule.body(), "type")).as_deref()
+                        == Some("egress");
+                    if targets.contains(&group) && !egress {
+                        let sources: BTreeSet<String> =
+                            ["source_security_group_id", "referenced_security_group_id"]
+                                .iter()
+                                .filter_map(|key| attribute(rule.body(), key))
+                                .flat_map(security_groups_in)
+                                .collect();
+                        if sources.is_empty() || !sources.is_subset(&service_groups) {
+                            found.push(format!(
+                                "{}: {kind}.{rule_name}: the database's security group may only \
+                                 let in the ECS service's security group",
+                                rule_file.name
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn no_literal_passwords(config: &Config, found: &mut Vec<String>) {
+    for (file, block) in top_blocks(config) {
+        attributes_in(block.body(), &mut |key, expr| {
+            let lower = key.to_ascii_lowercase();
+            if (lower == "password" || lower.ends_with("_password")) && constant(expr).is_ok() {
+                found.push(format!(
+                    "{}: {}: `{key}` is written in the file; take it from a random_password \
+                     resource or a sensitive variable without a default",
+                    file.name,
+                    address(block)
+                ));
+            }
+        });
+    }
+}
+
+/// The text of a string or template, each interpolation replaced by NUL, so that what is
+/// written in the file can be told from what is computed.
+fn written_text(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(text) => Some(text.clone()),
+        Expression::TemplateExpr(template) => {
+            let template = Template::from_expr(template).ok()?;
+            Some(
+                template
+                    .elements()
+                    .iter()
+                    .map(|element| match element {
+                        Element::Literal(text) => text.clone(),
+                        _ => "\0".to_owned(),
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Whether a text has a password written in it: in a URL's user info
+/// (`postgres://user:secret@host`) or as `password=secret` / `password: secret`.
+fn has_written_password(text: &str) -> bool {
+    let written = |value: &str| value.chars().any(|c| c != '\0');
+    let mut rest = text;
+    while let Some(start) = rest.find("://") {
+        let after = &rest[start + 3..];
+        let authority = after.split(['/', '?', '#', ' ', '\n']).next().unwrap_or("");
+        if let Some((user_info, _)) = authority.rsplit_once('@') {
+            if let Some((_, password)) = user_info.split_once(':') {
+                if written(password) {
+                    return true;
+                }
+            }
+        }
+        rest = after;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("password").any(|(at, word)| {
+        let after = lower[at + word.len()..].trim_start();
+        let Some(value) = after.strip_prefix(['=', ':']) else {
+            return false;
+        };
+        let value: String = value
+            .trim_start()
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '&' | ';' | '"' | '\'' | ','))
+            .collect();
+        written(&value)
+    })
+}
+
+fn no_password_like_strings(config: &Config, found: &mut Vec<String>) {
+    for (file, block) in top_blocks(config) {
+        let mut report = |what: String| {
+            found.push(format!("{}: {}: {what}", file.name, address(block)));
+        };
+        if let ("variable", [name]) = (block.identifier(), labels(block).as_slice()) {
+            if is_secret_name(name) {
+                if attribute(block.body(), "default").is_some() {
+                    report(format!(
+                        "variable \"{name}\" holds a secret: it must have no default"
+                    ));
+                }
+                if !attribute(block.body(), "sensitive")
+                    .is_some_and(|expr| config.evaluate(expr) == Ok(Value::Bool(true)))
+                {
+                    report(format!(
+                        "variable \"{name}\" holds a secret: it must be sensitive = true"
+                    ));
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        attributes_in(block.body(), &mut |_, expr| {
+            walk(expr, &mut |expr| {
+                if let Some(text) = written_text(expr) {
+                    if has_written_password(&text) {
+                        problems.push("a string has a password written in it".to_owned());
+                    }
+                }
+                // An environment entry such as { name = "DB_PASSWORD", value = "..." }.
+                if let Expression::Object(object) = expr {
+                    let entry = |wanted: &str| {
+                        object
+                            .iter()
+                            .find(|(key, _)| key_name(key) == Some(wanted))
+                            .map(|(_, value)| value)
+                    };
+                    if let (Some(name), Some(value)) = (entry("name"), entry("value")) {
+                        if let Ok(Value::String(name)) = constant(name) {
+                            if is_secret_name(&name) && constant(value).is_ok() {
+                                problems.push(format!("{name} is written in the file"));
+                            }
+                        }
+                    }
+                }
+            });
+        });
+        problems.into_iter().for_each(&mut report);
+    }
+}
+
+fn health_check(config: &Config, found: &mut Vec<String>) {
+    let groups: Vec<_> = config.resources("aws_lb_target_group").collect();
+    if groups.is_empty() {
+        found.push("no aws_lb_target_group: the service must be behind the load balancer".into());
+    }
+    for (file, name, block) in groups {
+        let path = block
+            .body()
+            .blocks()
+            .find(|inner| inner.identifier() == "health_check")
+            .and_then(|check| string_value(config, attribute(check.body(), "path")));
+        if path.as_deref() != Some("/api/v1/health") {
+            found.push(format!(
+                "{}: aws_lb_target_group.{name}: the health check path must be /api/v1/health",
+                file.name
+            ));
+        }
+        if string_value(config, attribute(block.body(), "target_type")).as_deref() != Some("ip") {
+            found.push(format!(
+                "{}: aws_lb_target_group.{name}: target_type must be \"ip\": Fargate tasks \
+                 register by their IP address",
+                file.name
+            ));
+        }
+    }
+}
+
+fn log_group(config: &Config, found: &mut Vec<String>) {
+    let named = config
+        .resources("aws_cloudwatch_log_group")
+        .any(|(_, _, block)| {
+            string_value(config, attribute(block.body(), "name")).as_deref() == Some("taskoverflow")
+        });
+    if !named {
+        found.push("no aws_cloudwatch_log_group is named \"taskoverflow\"".to_owned());
+    }
+}
+
+fn region(config: &Config, found: &mut Vec<String>) {
+    let providers: Vec<_> = config
+        .blocks("provider")
+        .filter(|(_, block)| labels(block) == ["aws"])
+        .collect();
+    if providers.is_empty() {
+        found.push("no provider \"aws\" block".to_owned());
+    }
+    for (file, block) in providers {
+        if string_value(config, attribute(block.body(), "region")).as_deref() != Some("us-east-1") {
+            found.push(format!(
+                "{}: provider \"aws\": the region must be us-east-1 (written there, or the \
+                 default of the variable it uses)",
+                file.name
+            ));
+        }
+    }
+}
+
+fn endpoint_output(config: &Config, found: &mut Vec<String>) {
+    let endpoint = config
+        .blocks("output")
+        .find(|(_, block)| labels(block) == ["endpoint"]);
+    match endpoint {
+        None => found.push("no output \"endpoint\"".to_owned()),
+        Some((file, block)) => {
+            let url = attribute(block.body(), "value").and_then(|value| config.render(value, "?"));
+            if !url.is_some_and(|url| url.starts_with("http://")) {
+                found.push(format!(
+                    "{}: output \"endpoint\": the value must be the load balancer's URL, \
+                     \"http://${{aws_lb.<name>.dns_name}}\"",
+                    file.name
+                ));
+            }
+        }
+    }
+}
+
+fn task_size_resolves(config: &Config, found: &mut Vec<String>) {
+    if let Err(error) = config.task_size() {
+        found.push(error);
+    }
+}
+
+/// Logs Insights tokens, as far as the field check needs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// A field name or a keyword.
+    Name(String),
+    /// A function's name (followed by `(`).
+    Call(String),
+    /// A string, number, duration or regular expression.
+    Literal,
+    Operator(char),
+}
+
+fn tokens(query: &str) -> Vec<Token> {
+    let chars: Vec<char> = query.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let skip_quoted = |i: &mut usize, quote: char| {
+        *i += 1;
+        while *i < chars.len() && chars[*i] != quote {
+            if chars[*i] == '\\' {
+                *i += 1;
+            }
+            *i += 1;
+        }
+        *i += 1;
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let after_like = matches!(tokens.last(), Some(Token::Name(word)) if word.eq_ignore_ascii_case("like"))
+            || (tokens.len() >= 2
+                && tokens[tokens.len() - 2..] == [Token::Operator('='), Token::Operator('~')]);
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '#' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '"' || c == '\'' || (c == '/' && after_like) {
+            skip_quoted(&mut i, c);
+            tokens.push(Token::Literal);
+        } else if c == '`' {
+            let start = i + 1;
+            skip_quoted(&mut i, c);
+            let end = (i - 1).max(start).min(chars.len());
+            tokens.push(Token::Name(chars[start..end].iter().collect()));
+        } else if c.is_ascii_digit() {
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '.') {
+                i += 1;
+            }
+            tokens.push(Token::Literal);
+        } else if c.is_alphabetic() || c == '_' || c == '@' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '@'))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let next = chars[i..].iter().find(|c| !c.is_whitespace());
+            tokens.push(if next == Some(&'(') {
+                Token::Call(word)
+            } else {
+                Token::Name(word)
+            });
+        } else {
+            tokens.push(Token::Operator(c));
+            i += 1;
+        }
+    }
+    tokens
+}
+
+/// The field names a query uses (keywords, functions and its own `as` aliases left out).
+fn fields_used(query: &str) -> Vec<String> {
+    let tokens = tokens(query);
+    let is_as =
+        |token: &Token| matches!(token, Token::Name(word) if word.eq_ignore_ascii_case("as"));
+    let aliases: BTreeSet<&str> = tokens
+        .windows(2)
+        .filter(|pair| is_as(&pair[0]))
+        .filter_map(|pair| match &pair[1] {
+            Token::Name(alias) => Some(alias.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut used = Vec::new();
+    for token in &tokens {
+        if let Token::Name(word) = token {
+            let keyword = QUERY_WORDS
+                .iter()
+                .any(|keyword| word.eq_ignore_ascii_case(keyword));
+            if !keyword && !aliases.contains(word.as_str()) && !used.contains(word) {
+                used.push(word.clone());
+            }
+        }
+    }
+    used
+}
+
+/// The fields a query uses that the solution does not log and Logs Insights does not add.
+fn unknown_fields(query: &str) -> Vec<String> {
+    fields_used(query)
+        .into_iter()
+        .filter(|field| {
+            !LOGGED_FIELDS.contains(&field.as_str()) && !BUILT_IN_FIELDS.contains(&field.as_str())
+        })
+        .collect()
+}
+
+fn queries_use_logged_fields(config: &Config, found: &mut Vec<String>) {
+    let mut check = |file: &File, what: String, query: Option<String>| -> Vec<String> {
+        let Some(query) = query else {
+            found.push(format!("{}: {what}: the query cannot be read", file.name));
+            return Vec::new();
+        };
+        for field in unknown_fields(&query) {
+            found.push(format!(
+                "{}: {what}: the query uses `{field}`, which is neither a field of the \
+                 solution's log lines nor one of Logs Insights' own",
+                file.name
+            ));
+        }
+        fields_used(&query)
+    };
+
+    let mut saved = 0;
+    let mut covered = BTreeSet::new();
+    for (file, name, block) in config.resources("aws_cloudwatch_query_definition") {
+        saved += 1;
+        let query = attribute(block.body(), "query_string").and_then(|q| config.render(q, ""));
+        covered.extend(check(
+            file,
+            format!("aws_cloudwatch_query_definition.{name}"),
+            query,
+        ));
+    }
+    let mut widgets = 0;
+    for (file, name, block) in config.resources("aws_cloudwatch_dashboard") {
+        let Some(body) = attribute(block.body(), "dashboard_body") else {
+            continue;
+        };
+        walk(body, &mut |expr| {
+            if let Expression::Object(object) = expr {
+                for (key, value) in object {
+                    if key_name(key) == Some("query") {
+                        widgets += 1;
+                        check(
+                            file,
+                            format!("aws_cloudwatch_dashboard.{name}"),
+                            config.render(value, ""),
+                        );
+                    }
+                }
+            }
+        });
+    }
+    if saved == 0 {
+        found.push(
+            "no aws_cloudwatch_query_definition: save the handout's Logs Insights queries"
+                .to_owned(),
+        );
+    }
+    if widgets == 0 {
+        found.push("no aws_cloudwatch_dashboard with a Logs Insights (query) widget".to_owned());
+    }
+    for field in QUERIED_FIELDS {
+        if saved > 0 && !covered.contains(field) {
+            found.push(format!("none of the saved queries uses `{field}`"));
+        }
+    }
+}
+
+// --- copies with one planted mistake -------------------------------------------------------
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create the copy");
+    for entry in fs::read_dir(from).expect("read terraform/") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name();
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with(".terraform") || name_text.contains(".tfstate") {
+            continue;
+        }
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else {
+            fs::copy(entry.path(), to.join(&name)).expect("copy a file");
+        }
+    }
+}
+
+/// A copy of terraform/ (under the test's target folder) changed by `change`.
+fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("terraform-rules")
+        .join(name);
+    if root.exists() {
+        fs::remove_dir_all(&root).expect("remove an old copy");
+    }
+    let dir = root.join("terraform");
+    copy_dir(&terraform_dir(), &dir);
+    change(&dir);
+    dir
+}
+
+/// Replaces the one line of `file` that contains `marker` (keeping its indentation).
+fn replace_line(dir: &Path, file: &str, marker: &str, new_line: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).expect("read the file to change");
+    let matching = text.lines().filter(|line| line.contains(marker)).count();
+    assert_eq!(matching, 1, "{file} should have one line with {marker:?}");
+    let changed: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.contains(marker) {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                format!("{indent}{new_line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    fs::write(&path, changed.join("\n") + "\n").expect("write the changed file");
+}
+
+// --- tests ---------------------------------------------------------------------------------
+
+#[test]
+fn the_handed_out_configuration_keeps_every_rule() {
+    let dir = terraform_dir();
+    assert_eq!(violations(&dir, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn the_solved_configuration_keeps_every_rule() {
+    let dir = terraform_dir();
+    assert_eq!(violations(&dir, &solved(&dir)), Vec::<String>::new());
+}
+
+#[test]
+fn the_handed_out_and_solved_sizes() {
+    let dir = terraform_dir();
+    assert_eq!(
+        task_size(&dir, &[]),
+        Ok(TaskSize {
+            cpu: 256,
+            memory_mib: 512
+        })
+    );
+    assert_eq!(
+        task_size(&dir, &solved(&dir)),
+        Ok(TaskSize {
+            cpu: 1024,
+            memory_mib: 2048
+        })
+    );
+}
+
+/// `diff -u terraform/task-size.auto.tfvars terraform/solved/task-size.auto.tfvars` shows the
+/// two numbers and nothing else.
+#[test]
+fn the_solved_size_file_differs_only_in_the_two_numbers() {
+    let dir = terraform_dir();
+    let handed_out = fs::read_to_string(dir.join("task-size.auto.tfvars")).expect("handed out");
+    let solved = fs::read_to_string(dir.join("solved/task-size.auto.tfvars")).expect("solved");
+    let (handed_out, solved): (Vec<_>, Vec<_>) =
+        (handed_out.lines().collect(), solved.lines().collect());
+    assert_eq!(handed_out.len(), solved.len());
+    let differing: Vec<_> = handed_out
+        .iter()
+        .zip(&solved)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("{a} -> {b}"))
+        .collect();
+    assert_eq!(
+        differing,
+        [
+            "task_cpu    = 256 -> task_cpu    = 1024",
+            "task_memory = 512 -> task_memory = 2048"
+        ]
+    );
+}
+
+#[test]
+fn a_public_database_breaks_exactly_that_rule() {
+    let dir = mutated("public-database", |dir| {
+        replace_line(
+            dir,
+            "database.tf",
+            "publicly_accessible",
+            "publicly_accessible = true",
+        );
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        [
+            "terraform/database.tf: aws_db_instance.main: publicly_accessible must be false: only \
+          the service may reach the database"
+        ]
+    );
+}
+
+#[test]
+fn an_iam_role_breaks_exactly_that_rule() {
+    let dir = mutated("iam-role", |dir| {
+        fs::write(
+            dir.join("iam.tf"),
+            r#"resource "aws_iam_role" "tasks" {
+  name = "taskoverflow-tasks"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+    }]
+  })
+}
+"#,
+        )
+        .expect("write iam.tf");
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        [
+            "terraform/iam.tf: aws_iam_role.tasks: the Learner Lab does not allow creating IAM \
+          resources; use the existing LabRole through data \"aws_iam_role\""
+        ]
+    );
+}
+
+#[test]
+fn a_literal_password_breaks_exactly_that_rule() {
+    let dir = mutated("literal-password", |dir| {
+        replace_line(
+            dir,
+            "database.tf",
+            "password = random_password",
+            "password = \"Correct-Horse-Battery-9\"",
+        );
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        [
+            "terraform/database.tf: aws_db_instance.main: `password` is written in the file; take \
+          it from a random_password resource or a sensitive variable without a default"
+        ]
+    );
+}
+
+#[test]
+fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
+    let dir = mutated("password-in-url", |dir| {
+        let path = dir.join("database.tf");
+        let text = fs::read_to_string(&path).expect("read database.tf");
+        let find = ":${random_password.database.result}@";
+        assert_eq!(text.matches(find).count(), 1);
+        fs::write(&path, text.replace(find, ":hunter2hunter2@")).expect("write database.tf");
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        ["terraform/database.tf: locals: a string has a password written in it"]
+    );
+}
+
+#[test]
+fn a_field_the_logs_do_not_have_breaks_exactly_that_rule() {
+    let dir = mutated("unknown-field", |dir| {
+        let path = dir.join("queries.tf");
+        let text = fs::read_to_string(&path).expect("read queries.tf");
+        let find = "latency_ms, hostname";
+        assert_eq!(text.matches(find).count(), 1);
+        fs::write(&path, text.replace(find, "latency_ms, host")).expect("write queries.tf");
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        [
+            "terraform/queries.tf: aws_cloudwatch_query_definition.follow_request: the query uses \
+          `host`, which is neither a field of the solution's log lines nor one of Logs \
+          Insights' own"
+        ]
+    );
+}
+
+#[test]
+fn a_size_that_cannot_be_read_breaks_exactly_that_rule() {
+    let dir = mutated("size-unknown", |dir| {
+        fs::remove_file(dir.join("task-size.auto.tfvars")).expect("remove the size");
+    });
+    let found = violations(&dir, &[]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("terraform/ecs.tf: cannot work out the `cpu`")
+            && found[0].contains("var.task_cpu has no value"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_field_check_knows_keywords_functions_strings_and_aliases() {
+    let query = "fields @timestamp, `level`, message # a comment with words\n\
+                 | filter url like /todos\\/[0-9]+/ and method = 'GET' and status >= 400\n\
+                 | stats pct(latency_ms, 95) as p95, count(*) as requests by bin(5m) as minute\n\
+                 | sort minute desc | limit 20";
+    assert_eq!(
+        fields_used(query),
+        [
+            "@timestamp",
+            "level",
+            "message",
+            "url",
+            "method",
+            "status",
+            "latency_ms"
+        ]
+    );
+    assert_eq!(unknown_fields(query), Vec::<String>::new());
+    assert_eq!(
+        unknown_fields("filter msg = \"Request finished\" | stats avg(latency) by statusCode"),
+        ["msg", "latency", "statusCode"]
+    );
+}
+
+#[test]
+fn the_password_heuristics() {
+    assert!(has_written_password("postgres://app:secret@db:5432/app"));
+    assert!(!has_written_password("postgres://app:\0@\0:\0/app"));
+    assert!(!has_written_password(
+        "https://console.aws.amazon.com/?region=\0"
+    ));
+    assert!(has_written_password("host=db user=app password=secret"));
+    assert!(has_written_password("PGPASSWORD: secret"));
+    assert!(!has_written_password("password=\0"));
+    assert!(!has_written_password(
+        "aws ecr get-login-password | docker login --password-stdin \0"
+    ));
+    assert!(!has_written_password("the password is generated"));
+}
