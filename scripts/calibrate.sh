@@ -236,6 +236,11 @@ set -e
 elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 read -r cpu_ms1 periods1 throttled1 throttled_ms1 <<<"$(cgroup_cpu)"
+# The most memory the app container used (cgroup v2 memory.peak, or v1 max_usage_in_bytes), in MiB.
+memory_peak_mib=$(docker exec "$app_container" sh -c '
+    cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null' |
+    awk '{ printf "%d", $1 / 1048576 }' || true)
+memory_peak_mib=${memory_peak_mib:-0}
 load_after=$(machine_load)
 
 # --- what the app saw -----------------------------------------------------------------------------------
@@ -269,7 +274,7 @@ requests to /api/v1/todos/undefined   $undefined
 todos left behind        $left
 requests in the app log  $requests_logged ($log_lines lines)
 app CPU                  $((cpu_ms / 1000)) s over ${elapsed} s = $cpu_share CPUs on average; throttled in $throttled_periods of $periods periods ($((throttled_ms / 1000)) s)
-app container            running=$running OOMKilled=$oom
+app memory               peak $memory_peak_mib MiB of $memory; OOMKilled=$oom, still running=$running
 machine load average     before $load_before, after $load_after ($(nproc) CPUs)
 EOF
 
@@ -284,7 +289,7 @@ if [ -n "$out" ]; then
         --argjson requests_logged "$requests_logged" --argjson elapsed "$elapsed" \
         --argjson cpu_ms "$cpu_ms" --argjson periods "$periods" \
         --argjson throttled_periods "$throttled_periods" --argjson throttled_ms "$throttled_ms" \
-        --argjson oom "$oom" \
+        --argjson oom "$oom" --argjson memory_peak_mib "$memory_peak_mib" \
         --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson nproc "$(nproc)" \
         --arg cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
         --arg load_before "$load_before" --arg load_after "$load_after" \
@@ -295,7 +300,8 @@ if [ -n "$out" ]; then
           undefined_requests: $undefined, todos_left: $left, requests_logged: $requests_logged,
           elapsed_s: $elapsed,
           app_cpu: {used_ms: $cpu_ms, periods: $periods, throttled_periods: $throttled_periods,
-                    throttled_ms: $throttled_ms, oom_killed: $oom},
+                    throttled_ms: $throttled_ms},
+          app_memory: {peak_mib: $memory_peak_mib, oom_killed: $oom},
           machine: {date: $date, nproc: $nproc, cpu_model: $cpu_model,
                     load_before: $load_before, load_after: $load_after, k6: $k6_version},
           k6: $k6[0]}' >"$out"

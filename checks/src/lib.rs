@@ -9,6 +9,7 @@ pub mod report;
 pub mod target;
 pub mod task;
 pub mod tasks;
+pub mod terraform;
 pub mod traffic;
 
 pub use report::Report;

@@ -138,10 +138,10 @@ impl Target {
         format!("{}/{relative}", self.crate_path)
     }
 
-    /// Whether this target is the kit's solution (graded against the solved k6 script and
-    /// task size) rather than the student's work.
+    /// Whether this target is the kit's solution or a variant of it (graded against the solved
+    /// k6 script and task size) rather than the student's work.
     pub fn is_solution(&self) -> bool {
-        self.label == "solution"
+        self.crate_path == "solution"
     }
 
     /// The k6 script graded: the student's `k6/planners-and-studiers.js`, or its solved twin.

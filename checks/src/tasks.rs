@@ -3,6 +3,7 @@
 
 mod api_still_works;
 mod correlation_ids;
+mod ecs_task_size;
 mod logs_reach_cloudwatch;
 mod structured_logs;
 
@@ -13,6 +14,7 @@ pub const ALL: &[Task] = &[
     structured_logs::TASK,
     correlation_ids::TASK,
     logs_reach_cloudwatch::TASK,
+    ecs_task_size::TASK,
 ];
 
 /// The lab tasks a pristine starter must fail (every task but `api_still_works`).

@@ -108,16 +108,23 @@ fn start_server() -> anyhow::Result<PostgresServer> {
 }
 
 fn explain_container_error(image: &str, error: &str) -> anyhow::Error {
-    if error.contains("No such image") || error.contains("pull") || error.contains("not found") {
+    let lower = error.to_lowercase();
+    if ["docker client", "socket", "connect", "connection refused"]
+        .iter()
+        .any(|sign| lower.contains(sign))
+    {
         anyhow!(
-            "the PostgreSQL image {image} is not available and cannot be pulled ({error}). \
-             Build one with scripts/build-postgres-image.sh and set CHECKS_POSTGRES_IMAGE to its tag, \
-             or set CHECKS_DATABASE_URL to an existing server"
+            "no Docker engine is reachable ({error}): start Docker, or set CHECKS_DATABASE_URL \
+             to an existing PostgreSQL server"
         )
-    } else if error.contains("connect") || error.contains("socket") || error.contains("Socket") {
+    } else if ["no such image", "pull", "not found"]
+        .iter()
+        .any(|sign| lower.contains(sign))
+    {
         anyhow!(
-            "cannot reach the Docker engine ({error}). Start Docker, \
-             or set CHECKS_DATABASE_URL to an existing PostgreSQL server"
+            "the PostgreSQL image {image} is not here and cannot be pulled ({error}): build one \
+             with scripts/build-postgres-image.sh and set CHECKS_POSTGRES_IMAGE to its tag, or \
+             set CHECKS_DATABASE_URL to an existing server"
         )
     } else {
         anyhow!("could not start PostgreSQL from {image}: {error}")
