@@ -8,8 +8,9 @@
 # What it does:
 #   1. PostgreSQL in a container, without limits (it plays RDS, which is not what is measured);
 #   2. the app (the host-built release binary, mounted read-only) in a container of
-#      taskoverflow/runtime:bookworm limited with `docker run --cpus C --memory M`, published on
-#      127.0.0.1 only, talking to the database over a private Docker network;
+#      taskoverflow/runtime:bookworm limited with `docker run --cpus C --memory M`, on a private
+#      Docker network with the database; k6 calls the container's address on that network, and
+#      the app's log goes to a file (no docker-proxy, no dockerd log parsing in the way);
 #   3. `k6 run` of the script with ENDPOINT (the app) and SCALE, k6's summary printed as usual;
 #   4. from the app's own logs, how many requests went to /api/v1/todos/undefined; from a final
 #      GET /api/v1/todos, how many todos were left behind; from the container's cgroup, how much
@@ -174,41 +175,44 @@ docker run -d --name "$db" --label "$LABEL" --network "$network" --network-alias
     "$POSTGRES_IMAGE" -c synchronous_commit=off -c max_connections=100 >/dev/null
 
 log "$app in $RUNTIME_IMAGE with --cpus $cpus --memory $memory ($binary)"
+# k6 talks to the container's own address on the Docker network, and the app writes its log to a
+# file in $work: no docker-proxy relaying every request and no dockerd parsing every log line,
+# so that the CPU those would burn outside the limit is left to k6 and PostgreSQL.
+chmod 0777 "$work"
 docker run -d --name "$app_container" --label "$LABEL" --network "$network" \
     --cpus "$cpus" --memory "$memory" --memory-swap "$memory" \
-    --log-driver json-file --log-opt max-size=8g --log-opt max-file=1 \
-    -p 127.0.0.1::6400 \
-    -v "$binary:/usr/local/bin/taskoverflow:ro" \
+    -v "$binary:/usr/local/bin/taskoverflow:ro" -v "$work:/calibrate" \
     -e DATABASE_URL="postgres://postgres:$password@db:5432/taskoverflow" \
     -e PORT=6400 -e RUST_LOG=info \
     -e AWS_EC2_METADATA_DISABLED=true -e AWS_REGION=us-east-1 \
     -e AWS_CONFIG_FILE=/nonexistent -e AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
-    "$RUNTIME_IMAGE" /usr/local/bin/taskoverflow >/dev/null
+    "$RUNTIME_IMAGE" sh -c 'exec /usr/local/bin/taskoverflow >/calibrate/app.log 2>&1' >/dev/null
 
-port=$(docker port "$app_container" 6400/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1)
-[ -n "$port" ] || not_ready "the app container has no published port"
-endpoint=http://127.0.0.1:$port
+address=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$app_container")
+[ -n "$address" ] || not_ready "the app container has no address on network $network"
+endpoint=http://$address:6400
 
 for _ in $(seq 1 240); do
     if curl -fsS -o /dev/null --max-time 2 "$endpoint/api/v1/health" 2>/dev/null; then
         break
     fi
     if [ "$(docker inspect -f '{{.State.Running}}' "$app_container")" != true ]; then
-        docker logs "$app_container" 2>&1 | tail -n 30 >&2
+        tail -n 30 "$work/app.log" >&2
         not_ready "the app exited before it served"
     fi
     sleep 0.25
 done
 curl -fsS -o /dev/null --max-time 2 "$endpoint/api/v1/health" ||
     {
-        docker logs "$app_container" 2>&1 | tail -n 30 >&2
+        tail -n 30 "$work/app.log" >&2
         not_ready "the app did not answer $endpoint/api/v1/health within 60 s"
     }
 log "app ready at $endpoint"
 
-# CPU accounting of the app container (cgroup v1 or v2), read through the container itself.
+# CPU accounting of a container (cgroup v1 or v2), read through the container itself:
+# "used_ms periods throttled_periods throttled_ms".
 cgroup_cpu() {
-    docker exec "$app_container" sh -c '
+    docker exec "$1" sh -c '
         if [ -f /sys/fs/cgroup/cpu.stat ]; then
             awk "/^usage_usec/ {u=\$2} /^nr_periods/ {p=\$2} /^nr_throttled/ {n=\$2} /^throttled_usec/ {t=\$2}
                  END {printf \"%d %d %d %d\", u/1000, p, n, t/1000}" /sys/fs/cgroup/cpu.stat
@@ -220,7 +224,24 @@ cgroup_cpu() {
                  END {printf \"%d %d %d %d\", u/1000000, p, n, t/1000000}" "$stat"
         fi' 2>/dev/null || echo "0 0 0 0"
 }
-read -r cpu_ms0 periods0 throttled0 throttled_ms0 <<<"$(cgroup_cpu)"
+# The whole machine's busy and total CPU time so far, in ms (from /proc/stat).
+machine_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '/^cpu / {
+        total = 0; for (i = 2; i <= NF; i++) total += $i
+        idle = $5 + $6
+        printf "%d %d", (total - idle) * 1000 / hz, total * 1000 / hz }' /proc/stat
+}
+# CPU time of this shell's finished children (k6, curl, docker) as `times` wrote it to file $1, in ms.
+# (`times` must run in this shell itself: a subshell starts with no children.)
+children_cpu() {
+    tail -n 1 "$1" | awk '{
+        n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60000 + a[2] * 1000 }
+        printf "%d", n }'
+}
+read -r cpu_ms0 periods0 throttled0 throttled_ms0 <<<"$(cgroup_cpu "$app_container")"
+read -r db_ms0 _ <<<"$(cgroup_cpu "$db")"
+read -r busy0 total0 <<<"$(machine_cpu)"
+times >"$work/times0"
 
 # --- the load test ------------------------------------------------------------------------------------
 
@@ -235,7 +256,14 @@ k6_rc=$?
 set -e
 elapsed=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
-read -r cpu_ms1 periods1 throttled1 throttled_ms1 <<<"$(cgroup_cpu)"
+read -r busy1 total1 <<<"$(machine_cpu)"
+for container in "$app_container" "$db"; do
+    docker inspect "$container" >/dev/null 2>&1 ||
+        not_ready "container $container disappeared during the run: something outside this script removed it (a sweep of the containers labelled $LABEL?), so this run says nothing about the app"
+done
+times >"$work/times1"
+read -r cpu_ms1 periods1 throttled1 throttled_ms1 <<<"$(cgroup_cpu "$app_container")"
+read -r db_ms1 _ <<<"$(cgroup_cpu "$db")"
 # The most memory the app container used (cgroup v2 memory.peak, or v1 max_usage_in_bytes), in MiB.
 memory_peak_mib=$(docker exec "$app_container" sh -c '
     cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null' |
@@ -250,7 +278,6 @@ left=$(curl -fsS --max-time 60 "$endpoint/api/v1/todos" | jq 'length' 2>/dev/nul
 oom=$(docker inspect -f '{{.State.OOMKilled}}' "$app_container")
 running=$(docker inspect -f '{{.State.Running}}' "$app_container")
 docker stop -t 20 "$app_container" >/dev/null 2>&1 || true
-docker logs "$app_container" >"$work/app.log" 2>&1 || true
 [ -z "$logs" ] || cp "$work/app.log" "$logs"
 
 # One line per request that asked for /api/v1/todos/undefined: the starter's access line
@@ -265,6 +292,16 @@ throttled_periods=$((throttled1 - throttled0))
 periods=$((periods1 - periods0))
 throttled_ms=$((throttled_ms1 - throttled_ms0))
 cpu_share=$(awk -v c="$cpu_ms" -v e="$elapsed" 'BEGIN { if (e > 0) printf "%.3f", c / 1000 / e; else print 0 }')
+# Where the machine's CPU went during the run, in CPUs on average: the app, PostgreSQL, k6 (with
+# the few curl and docker calls around it), and everything else (docker-proxy and dockerd for
+# this run's traffic and logs, and any other work on the machine: the noise).
+share() { awk -v c="$1" -v e="$elapsed" 'BEGIN { if (e > 0) printf "%.2f", c / 1000 / e; else print 0 }'; }
+ncpu=$(nproc)
+machine_busy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) -v n="$ncpu" 'BEGIN { if (t > 0) printf "%.2f", b / t * n; else print 0 }')
+db_cpus=$(share $((db_ms1 - db_ms0)))
+k6_cpus=$(share $(($(children_cpu "$work/times1") - $(children_cpu "$work/times0"))))
+app_cpus=$(share "$cpu_ms")
+other_cpus=$(awk -v m="$machine_busy" -v a="$app_cpus" -v d="$db_cpus" -v k="$k6_cpus" 'BEGIN { o = m - a - d - k; if (o < 0) o = 0; printf "%.2f", o }')
 
 cat <<EOF
 
@@ -275,7 +312,8 @@ todos left behind        $left
 requests in the app log  $requests_logged ($log_lines lines)
 app CPU                  $((cpu_ms / 1000)) s over ${elapsed} s = $cpu_share CPUs on average; throttled in $throttled_periods of $periods periods ($((throttled_ms / 1000)) s)
 app memory               peak $memory_peak_mib MiB of $memory; OOMKilled=$oom, still running=$running
-machine load average     before $load_before, after $load_after ($(nproc) CPUs)
+machine CPU              $machine_busy of $ncpu CPUs busy on average: app $app_cpus, PostgreSQL $db_cpus, k6 $k6_cpus, everything else $other_cpus
+machine load average     before $load_before, after $load_after
 EOF
 
 if [ -n "$out" ]; then
@@ -293,6 +331,8 @@ if [ -n "$out" ]; then
         --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson nproc "$(nproc)" \
         --arg cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
         --arg load_before "$load_before" --arg load_after "$load_after" \
+        --argjson machine_busy "$machine_busy" --argjson db_cpus "$db_cpus" \
+        --argjson k6_cpus "$k6_cpus" --argjson other_cpus "$other_cpus" \
         --arg k6_version "$("$K6" version 2>/dev/null | head -n1)" \
         --slurpfile k6 "$k6_summary" \
         '{app: $app, cpus: ($cpus | tonumber), memory: $memory, script: $script,
@@ -303,7 +343,9 @@ if [ -n "$out" ]; then
                     throttled_ms: $throttled_ms},
           app_memory: {peak_mib: $memory_peak_mib, oom_killed: $oom},
           machine: {date: $date, nproc: $nproc, cpu_model: $cpu_model,
-                    load_before: $load_before, load_after: $load_after, k6: $k6_version},
+                    load_before: $load_before, load_after: $load_after, k6: $k6_version,
+                    cpus_busy: {all: $machine_busy, postgres: $db_cpus, k6: $k6_cpus,
+                                everything_else: $other_cpus}},
           k6: $k6[0]}' >"$out"
     log "summary written to $out"
 fi

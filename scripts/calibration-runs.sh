@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
-# The three calibration runs of docs/calibration.md, one after the other, and a table of results.
+# The calibration runs of docs/calibration.md, one after the other, and a table of results.
 #
-#   scripts/calibration-runs.sh [--scale S] [--out-dir DIR] [--small-cpus C] [--only a|b|c]
+#   scripts/calibration-runs.sh [--scale S] [--out-dir DIR] [--only abcd]
 #
-#   (a) the handed-out script, starter app, big task (1 vCPU / 2 GiB):
+#   (a) the handed-out script, starter app, the solved task size:
 #       its checks fail, requests go to /api/v1/todos/undefined, todos are left behind
-#   (b) the solved script, solution app, the handed-out task size (--small-cpus, default 0.0625,
-#       / 512 MiB; see docs/calibration.md for why not 0.25): the thresholds fail (exit code 99)
-#   (c) the solved script, solution app, big task: everything passes, no todo is left behind
+#   (b) the solved script, solution app, the handed-out task size: a threshold fails (exit 99)
+#   (c) the solved script, solution app, the solved task size: everything passes, nothing is left
+#   (d) the solved script, solution app, the smallest size the autograder's ecs_task_size accepts:
+#       everything passes (so the minimum it asks of students is a measured one)
 #
+# The sizes are read where the lab keeps them: terraform/task-size.auto.tfvars (handed out),
+# terraform/solved/task-size.auto.tfvars (solved) and MIN_CPU_UNITS / MIN_MEMORY_MIB in
+# checks/src/tasks/ecs_task_size.rs; 1024 CPU units are emulated as one of this machine's CPUs.
 # --scale defaults to 1 (the full lab, about 4.5 minutes a run); the kit's test uses 0.3. Each run
-# writes DIR/{a,b,c}.json (scripts/calibrate.sh --out) and DIR/{a,b,c}.txt (its output); DIR
-# defaults to target/calibration/scale-S. Exit code 0 when all three outcomes hold, 1 otherwise.
+# writes DIR/NAME.json (scripts/calibrate.sh --out) and DIR/NAME.txt (its output); DIR defaults to
+# target/calibration/scale-S. Exit code 0 when every outcome holds, 1 otherwise.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 scale=1
 out_dir=
-small_cpus=0.0625
-only=abc
+only=abcd
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --scale) scale=$2 ;;
         --out-dir) out_dir=$2 ;;
-        --small-cpus) small_cpus=$2 ;;
         --only) only=$2 ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -38,6 +40,29 @@ while [ "$#" -gt 0 ]; do
 done
 out_dir=${out_dir:-$REPO_ROOT/target/calibration/scale-$scale}
 mkdir -p "$out_dir"
+
+# `value FILE NAME`: the number assigned to NAME in FILE (tfvars `name = 256` or Rust
+# `const NAME: u32 = 256;`).
+value() {
+    local found
+    found=$(sed -n -E "s/^[[:space:]]*(pub[[:space:]]+)?(const[[:space:]]+)?$2([[:space:]]*:[[:space:]]*u32)?[[:space:]]*=[[:space:]]*([0-9_]+).*/\4/p" "$1" | head -n1)
+    [ -n "$found" ] || {
+        echo "no value for $2 in $1" >&2
+        exit 2
+    }
+    echo "${found//_/}"
+}
+cpus() { awk -v units="$1" 'BEGIN { printf "%g", units / 1024 }'; }
+
+handed_out_tfvars=$REPO_ROOT/terraform/task-size.auto.tfvars
+solved_tfvars=$REPO_ROOT/terraform/solved/task-size.auto.tfvars
+minimum_rs=$REPO_ROOT/checks/src/tasks/ecs_task_size.rs
+small_cpus=$(cpus "$(value "$handed_out_tfvars" task_cpu)")
+small_memory=$(value "$handed_out_tfvars" task_memory)m
+big_cpus=$(cpus "$(value "$solved_tfvars" task_cpu)")
+big_memory=$(value "$solved_tfvars" task_memory)m
+min_cpus=$(cpus "$(value "$minimum_rs" MIN_CPU_UNITS)")
+min_memory=$(value "$minimum_rs" MIN_MEMORY_MIB)m
 
 handed_out=$REPO_ROOT/k6/planners-and-studiers.js
 solved=$REPO_ROOT/k6/solved/planners-and-studiers.js
@@ -54,15 +79,16 @@ run() { # run NAME APP CPUS MEMORY SCRIPT
     fi
 }
 
-[[ $only == *a* ]] && run a starter 1 2g "$handed_out"
-[[ $only == *b* ]] && run b solution "$small_cpus" 512m "$solved"
-[[ $only == *c* ]] && run c solution 1 2g "$solved"
+[[ $only == *a* ]] && run a starter "$big_cpus" "$big_memory" "$handed_out"
+[[ $only == *b* ]] && run b solution "$small_cpus" "$small_memory" "$solved"
+[[ $only == *c* ]] && run c solution "$big_cpus" "$big_memory" "$solved"
+[[ $only == *d* ]] && run d solution "$min_cpus" "$min_memory" "$solved"
 
 # The table, and the verdict on each run's expected outcome.
 ok=0
 printf '\n%-3s %-8s %-7s %-6s %9s %9s %8s %8s %6s %9s %5s %6s %s\n' \
     run app cpus memory 'req/s' 'p95 ms' 'failed' 'checks' 'exit' 'undefined' 'left' 'load' 'expected outcome' >&2
-for name in a b c; do
+for name in a b c d; do
     [[ $only == *$name* ]] || continue
     file=$out_dir/$name.json
     verdict=$(jq -r --arg name "$name" '

@@ -22,6 +22,8 @@ pub struct Target {
     package: String,
     target_dir: PathBuf,
     binary: OnceLock<Result<PathBuf, Problem>>,
+    /// A k6 script graded instead of the usual one (the autograder's self-test).
+    k6_script: Option<PathBuf>,
 }
 
 /// A change a variant makes to a copy of an app: in `file`, replace `find` (which must
@@ -69,6 +71,7 @@ impl Target {
             target_dir: target_dir(&kit_root),
             kit_root,
             binary: OnceLock::new(),
+            k6_script: None,
         }
     }
 
@@ -130,7 +133,14 @@ impl Target {
             target_dir,
             kit_root,
             binary: OnceLock::new(),
+            k6_script: None,
         })
+    }
+
+    /// The same app, graded with another k6 script (a student-like copy in the self-test).
+    pub fn with_k6_script(mut self, script: PathBuf) -> Self {
+        self.k6_script = Some(script);
+        self
     }
 
     /// A path inside the graded crate, as a student would type it.
@@ -146,6 +156,9 @@ impl Target {
 
     /// The k6 script graded: the student's `k6/planners-and-studiers.js`, or its solved twin.
     pub fn k6_script(&self) -> PathBuf {
+        if let Some(script) = &self.k6_script {
+            return script.clone();
+        }
         let k6 = self.kit_root.join("k6");
         if self.is_solution() {
             k6.join("solved/planners-and-studiers.js")

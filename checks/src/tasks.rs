@@ -4,16 +4,21 @@
 mod api_still_works;
 mod correlation_ids;
 mod ecs_task_size;
+mod k6_script_fixed;
 mod logs_reach_cloudwatch;
 mod structured_logs;
 
 use crate::task::Task;
+
+/// The smallest ECS task `ecs_task_size` accepts (CPU units, MiB), which the calibration measures.
+pub use ecs_task_size::{MIN_CPU_UNITS, MIN_MEMORY_MIB};
 
 pub const ALL: &[Task] = &[
     api_still_works::TASK,
     structured_logs::TASK,
     correlation_ids::TASK,
     logs_reach_cloudwatch::TASK,
+    k6_script_fixed::TASK,
     ecs_task_size::TASK,
 ];
 

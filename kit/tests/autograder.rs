@@ -121,3 +121,101 @@ fn hand_made_json_that_breaks_on_quotes_fails_every_log_task() {
         ],
     );
 }
+
+/// A copy of a k6 script with `edits` (find, replace) applied, each found exactly once.
+fn k6_variant(base: &str, name: &str, edits: &[(&str, &str)]) -> std::path::PathBuf {
+    let root = checks::target::kit_root();
+    let mut text = std::fs::read_to_string(root.join(base))
+        .unwrap_or_else(|error| panic!("cannot read {base}: {error}"));
+    for (find, replace) in edits {
+        assert_eq!(text.matches(find).count(), 1, "{find:?} in {base}");
+        text = text.replacen(find, replace, 1);
+    }
+    let folder = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("checks/k6-variants");
+    std::fs::create_dir_all(&folder).expect("cannot create target/checks/k6-variants");
+    let path = folder.join(format!("{name}.js"));
+    std::fs::write(&path, text).expect("cannot write the k6 variant");
+    path
+}
+
+/// Only the k6 task, against the solution app, with a student's script.
+fn grade_k6_script(script: std::path::PathBuf) -> TaskResult {
+    let task = tasks::ALL
+        .iter()
+        .find(|task| task.name == "k6_script_fixed")
+        .expect("k6_script_fixed is a task");
+    task.check(std::sync::Arc::new(
+        Target::app("solution").with_k6_script(script),
+    ))
+}
+
+/// The failure message of the k6 task with a student's script (it must fail).
+fn k6_failure(script: std::path::PathBuf) -> String {
+    match grade_k6_script(script).verdict {
+        Verdict::Failed(message) => message,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+const HANDED_OUT_K6: &str = "k6/planners-and-studiers.js";
+const DELETE_BY_UNDEFINED: (&str, &str) = (
+    "/api/v1/todos/${request.id}`",
+    "/api/v1/todos/${request.json().id}`",
+);
+const POST_EXPECTS_200: (&str, &str) = (
+    "'todo created': (r) => r.status === 200",
+    "'todo created': (r) => r.status === 201",
+);
+
+/// The two fixes without the solved script's thresholds: what most students hand in.
+#[test]
+fn the_handed_out_k6_script_with_both_fixes_passes() {
+    let script = k6_variant(
+        HANDED_OUT_K6,
+        "both-fixes",
+        &[DELETE_BY_UNDEFINED, POST_EXPECTS_200],
+    );
+    let result = grade_k6_script(script);
+    assert_eq!(result.verdict, Verdict::Passed, "{result:?}");
+}
+
+/// Fixing the status check alone still deletes `/api/v1/todos/undefined`.
+#[test]
+fn a_k6_script_that_still_deletes_undefined_fails() {
+    let script = k6_variant(HANDED_OUT_K6, "status-fix-only", &[POST_EXPECTS_200]);
+    let message = k6_failure(script);
+    assert!(
+        message.contains("/api/v1/todos/undefined") && message.contains("docs/handout.md"),
+        "{message}"
+    );
+}
+
+/// Fixing the delete alone leaves the POST check expecting 200.
+#[test]
+fn a_k6_script_that_still_expects_200_from_post_fails() {
+    let script = k6_variant(HANDED_OUT_K6, "delete-fix-only", &[DELETE_BY_UNDEFINED]);
+    let message = k6_failure(script);
+    assert!(
+        message.contains("k6 checks failed") && message.contains("`todo created`"),
+        "{message}"
+    );
+}
+
+/// A script k6 cannot even start is the student's to fix, and says so.
+#[test]
+fn a_k6_script_with_a_syntax_error_fails_with_k6s_words() {
+    let script = k6_variant(
+        HANDED_OUT_K6,
+        "syntax-error",
+        &[
+            DELETE_BY_UNDEFINED,
+            POST_EXPECTS_200,
+            ("sleep(1);\n}", "sleep(1);\n"),
+        ],
+    );
+    let message = k6_failure(script);
+    assert!(message.contains("k6 could not run"), "{message}");
+}

@@ -9,11 +9,13 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-/// The smallest task that keeps the solved k6 scenario within its thresholds. Both figures come
-/// from the calibration runs recorded in docs/ (the task emulated with compose resource
-/// limits): the handed-out size fails the thresholds, this one passes them.
-pub const MIN_CPU_UNITS: u32 = 1024;
-pub const MIN_MEMORY_MIB: u32 = 2048;
+/// The smallest task that keeps the solved k6 scenario within its thresholds, measured: run (d)
+/// of scripts/calibration-runs.sh emulates exactly this size and passes, run (b) emulates the
+/// handed-out size (the next smaller one) and fails (docs/calibration.md; kit/tests/calibration.rs
+/// repeats both in CI). Memory is not what runs out (the app peaks far below 512 MiB), so the
+/// memory minimum is the least Fargate pairs with this CPU.
+pub const MIN_CPU_UNITS: u32 = 512;
+pub const MIN_MEMORY_MIB: u32 = 1024;
 
 /// Where the student changes the size.
 const TFVARS: &str = "terraform/task-size.auto.tfvars";
@@ -126,14 +128,15 @@ mod tests {
             "{message}"
         );
         assert!(message.contains(TFVARS), "{message}");
-        for answer in ["1024", "2048", "1 vCPU"] {
+        for answer in ["512 CPU", "1024 MiB", "0.5 vCPU"] {
             assert!(!message.contains(answer), "gives away {answer}: {message}");
         }
     }
 
     #[test]
     fn too_little_of_either_fails() {
-        assert!(judge(size(512, 4096)).is_err());
+        // CPU is what runs out: the handed-out CPU with any memory Fargate pairs it with fails.
+        assert!(judge(size(256, 2048)).is_err());
         assert!(judge(size(2048, 4096)).is_ok());
         assert!(judge(size(MIN_CPU_UNITS, MIN_MEMORY_MIB + 1024)).is_ok());
     }
