@@ -35,14 +35,18 @@ const DOCS: &[(&str, &str)] = &[
     ("terraform/README.md", "terraform"),
 ];
 
+/// Exercises one documented command, given exactly as the doc shows it; the error says why it
+/// did not work.
+type Check = fn(&str) -> Result<(), String>;
+
 /// How a documented command is exercised.
 #[derive(Clone, Copy)]
 enum How {
     /// Run for real by this function, which gets the command exactly as the doc shows it.
-    Run(fn(&str) -> Result<(), String>),
+    Run(Check),
     /// Cannot run here (needs a registry, AWS, or it is this test's own runner): this function
     /// checks the files the command uses instead.
-    Files(fn(&str) -> Result<(), String>),
+    Files(Check),
 }
 
 struct Known {
@@ -605,10 +609,10 @@ fn signal_group(pid: u32, signal: &str) {
 /// How long `cargo run` may take to build and start the app.
 const START_TIMEOUT: Duration = Duration::from_secs(900);
 
-fn cargo_run_starter(command: &str) -> Result<(), String> {
+fn cargo_run_starter(documented: &str) -> Result<(), String> {
     let database = test_database()?;
     let command = substitute(
-        command,
+        documented,
         "DATABASE_URL=postgres://user:password@localhost:5432/taskoverflow",
         &format!("DATABASE_URL={database}"),
     )?;
@@ -620,7 +624,7 @@ fn cargo_run_starter(command: &str) -> Result<(), String> {
     let log_err = log_file
         .try_clone()
         .map_err(|error| format!("cannot share the log: {error}"))?;
-    let mut child = student_shell(&command, &folder_of("cargo run -p starter"), &[])
+    let mut child = student_shell(&command, &folder_of(documented), &[])
         .env("PORT", &port)
         .stdout(log_file)
         .stderr(log_err)
@@ -1310,6 +1314,33 @@ fn unit_diff_paths_and_substitutions() -> Result<(), String> {
     Ok(())
 }
 
+/// The checks of real commands fail when the command is broken (cheap ones only: no build).
+fn unit_broken_commands_fail() -> Result<(), String> {
+    let broken: [(&str, Check); 5] = [
+        ("diff -ru starter starter", diff_starter_solution),
+        ("diff -ru starter shipper", diff_starter_solution),
+        ("k6 versoin", k6_version),
+        (
+            "diff -u terraform/task-size.auto.tfvars terraform/task-size.auto.tfvars",
+            diff_task_size,
+        ),
+        (
+            "diff -u k6/planners-and-studiers.js k6/planners-and-studiers.js",
+            diff_k6,
+        ),
+    ];
+    let passed: Vec<&str> = broken
+        .iter()
+        .filter(|(command, check)| check(command).is_ok())
+        .map(|(command, _)| *command)
+        .collect();
+    if passed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("broken commands passed their checks: {passed:?}"))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 fn trial_name(command: &str) -> String {
@@ -1344,6 +1375,9 @@ fn main() {
         }),
         Trial::test("unit::diff_paths_and_substitutions", || {
             unit_diff_paths_and_substitutions().map_err(Failed::from)
+        }),
+        Trial::test("unit::broken_commands_fail", || {
+            unit_broken_commands_fail().map_err(Failed::from)
         }),
     ];
     for known in TABLE {
