@@ -1042,9 +1042,11 @@ fn expect_compose(config: &str, app: &str) -> Result<(), String> {
             ));
         }
     }
-    let port_6400 = compact.contains("published: 6400 target: 6400")
-        || compact.contains("published: \"6400\" target: 6400")
-        || compact.contains("6400:6400");
+    // docker-compose v1 prints `published: 6400` before `target: 6400`; v2 quotes the published
+    // port and prints it after the target.
+    let port_6400 = compact.contains("6400:6400")
+        || (compact.contains("target: 6400")
+            && (compact.contains("published: 6400") || compact.contains("published: \"6400\"")));
     if !port_6400 {
         return Err(format!(
             "the app is not published on port 6400 (the docs' http://localhost:6400):\n{config}"
@@ -1329,6 +1331,17 @@ fn unit_broken_commands_fail() -> Result<(), String> {
             diff_k6,
         ),
     ];
+    // A compose file that mounts ~/.aws writable, or publishes another port, is not what the
+    // docs say.
+    let good = "services:\n  app:\n    build:\n      args:\n        APP: starter\n    image: \
+                taskoverflow-starter:local\n    ports:\n    - published: 6400\n      target: 6400\n    \
+                volumes:\n    - /root/.aws:/home/taskoverflow/.aws:ro\n";
+    expect_compose(good, "starter")?;
+    for (find, replace) in [(":ro", ":rw"), ("published: 6400", "published: 8080")] {
+        if expect_compose(&good.replace(find, replace), "starter").is_ok() {
+            return Err(format!("a compose config with {replace:?} passed"));
+        }
+    }
     let passed: Vec<&str> = broken
         .iter()
         .filter(|(command, check)| check(command).is_ok())
