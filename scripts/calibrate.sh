@@ -264,10 +264,10 @@ done
 times >"$work/times1"
 read -r cpu_ms1 periods1 throttled1 throttled_ms1 <<<"$(cgroup_cpu "$app_container")"
 read -r db_ms1 _ <<<"$(cgroup_cpu "$db")"
-# The most memory the app container used (cgroup v2 memory.peak, or v1 max_usage_in_bytes), in MiB.
-memory_peak_mib=$(docker exec "$app_container" sh -c '
-    cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null' |
-    awk '{ printf "%d", $1 / 1048576 }' || true)
+# The app's peak resident memory (VmHWM of the container's PID 1, which is the app: `exec`), in
+# MiB. Not the cgroup's peak: that counts the page cache of the log file the app writes.
+memory_peak_mib=$(docker exec "$app_container" sh -c 'cat /proc/1/status' |
+    awk '/^VmHWM:/ { printf "%d", $2 / 1024 }' || true)
 memory_peak_mib=${memory_peak_mib:-0}
 load_after=$(machine_load)
 
@@ -311,7 +311,7 @@ requests to /api/v1/todos/undefined   $undefined
 todos left behind        $left
 requests in the app log  $requests_logged ($log_lines lines)
 app CPU                  $((cpu_ms / 1000)) s over ${elapsed} s = $cpu_share CPUs on average; throttled in $throttled_periods of $periods periods ($((throttled_ms / 1000)) s)
-app memory               peak $memory_peak_mib MiB of $memory; OOMKilled=$oom, still running=$running
+app memory               peak RSS $memory_peak_mib MiB (limit $memory); OOMKilled=$oom, still running=$running
 machine CPU              $machine_busy of $ncpu CPUs busy on average: app $app_cpus, PostgreSQL $db_cpus, k6 $k6_cpus, everything else $other_cpus
 machine load average     before $load_before, after $load_after
 EOF

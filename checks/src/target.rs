@@ -183,15 +183,7 @@ impl Target {
     pub fn binary(&self) -> Result<PathBuf, Problem> {
         self.binary
             .get_or_init(|| {
-                // Cargo sets these for the test process; a build script that watches one of
-                // them (ring watches CARGO_MANIFEST_DIR) would otherwise rebuild half the
-                // dependencies on every run.
-                let inherited = std::env::vars().map(|(key, _)| key).filter(|key| {
-                    ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
-                        .iter()
-                        .any(|prefix| key.starts_with(prefix))
-                });
-                inherited
+                cargo_variables_of_this_test()
                     .fold(escargot::CargoBuild::new(), |build, key| build.env_remove(key))
                     .manifest_path(&self.manifest)
                     .package(&self.package)
@@ -208,6 +200,25 @@ impl Target {
             })
             .clone()
     }
+}
+
+/// The variables Cargo set for the running test that a nested `cargo build` must not inherit:
+/// a build script that watches one of them (ring watches CARGO_MANIFEST_DIR) would otherwise
+/// rebuild half the dependencies on every run.
+pub fn cargo_variables_of_this_test() -> impl Iterator<Item = String> {
+    std::env::vars().map(|(key, _)| key).filter(|key| {
+        [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "OUT_DIR",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+    })
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
