@@ -19,7 +19,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -79,10 +79,18 @@ const TABLE: &[Known] = &[
         success: "with APP=solution the same file is valid and builds the solution",
     },
     Known {
+        command: "docker run -d --name taskoverflow-db -p 127.0.0.1:5432:5432 -e POSTGRES_USER=user -e POSTGRES_PASSWORD=password -e POSTGRES_DB=taskoverflow postgres:16-alpine",
+        how: How::Run(postgres_then_cargo_run),
+        success: "with the image the README exports (no registry here), a name and host port of \
+                  its own and the test label: PostgreSQL starts, answers pg_isready, and the \
+                  `cargo run` below works against it with the user, password and database given",
+    },
+    Known {
         command: "DATABASE_URL=postgres://user:password@localhost:5432/taskoverflow cargo run -p starter",
-        how: How::Run(cargo_run_starter),
-        success: "with DATABASE_URL pointing at a test PostgreSQL (and PORT at a free port), the \
-                  app answers GET /api/v1/health with 200 and stops on Ctrl-C (SIGINT)",
+        how: How::Run(postgres_then_cargo_run),
+        success: "against the container of the `docker run` above (its port moved to a free one, \
+                  and PORT set to a free port), the app answers GET /api/v1/health with 200 and \
+                  stops on Ctrl-C (SIGINT)",
     },
     // --- README.md, "Students: check your work", and the handout's last section ---
     Known {
@@ -609,13 +617,106 @@ fn signal_group(pid: u32, signal: &str) {
 /// How long `cargo run` may take to build and start the app.
 const START_TIMEOUT: Duration = Duration::from_secs(900);
 
-fn cargo_run_starter(documented: &str) -> Result<(), String> {
-    let database = test_database()?;
-    let command = substitute(
+/// The README's PostgreSQL container, then its `cargo run` against that database: run once for
+/// both table entries.
+static POSTGRES_THEN_CARGO_RUN: OnceLock<Result<(), String>> = OnceLock::new();
+
+fn postgres_then_cargo_run(_command: &str) -> Result<(), String> {
+    POSTGRES_THEN_CARGO_RUN
+        .get_or_init(|| {
+            let docker_run = documented_starting_with("docker run ")?;
+            let cargo_run = documented_starting_with("DATABASE_URL=")?;
+            let port = run_postgres_container(&docker_run)?;
+            let result = cargo_run_starter(
+                &cargo_run,
+                &substitute(
+                    &cargo_run,
+                    "@localhost:5432/",
+                    &format!("@localhost:{port}/"),
+                )?,
+            );
+            result.map_err(|problem| format!("with the database of `{docker_run}`: {problem}"))
+        })
+        .clone()
+}
+
+/// The one documented command that starts with `prefix`.
+fn documented_starting_with(prefix: &str) -> Result<String, String> {
+    documented_commands()
+        .into_iter()
+        .map(|doc| doc.command)
+        .find(|command| command.starts_with(prefix))
+        .ok_or_else(|| format!("no doc shows a command starting with `{prefix}` any more"))
+}
+
+/// The name of the README's PostgreSQL container, once started.
+static POSTGRES_CONTAINER: OnceLock<String> = OnceLock::new();
+
+/// Runs the README's `docker run` of PostgreSQL, with the image the README exports, a name of its
+/// own, a free host port and the test label; returns the host port once PostgreSQL answers.
+fn run_postgres_container(documented: &str) -> Result<u16, String> {
+    let name = format!("taskoverflow-db-doc-commands-{}", std::process::id());
+    let mut command = substitute(
         documented,
-        "DATABASE_URL=postgres://user:password@localhost:5432/taskoverflow",
-        &format!("DATABASE_URL={database}"),
+        "docker run ",
+        &format!("docker run --label {}=1 ", testkit::CONTAINER_LABEL),
     )?;
+    command = substitute(
+        &command,
+        "--name taskoverflow-db ",
+        &format!("--name {name} "),
+    )?;
+    command = substitute(&command, "-p 127.0.0.1:5432:5432", "-p 127.0.0.1::5432")?;
+    command = substitute(
+        &command,
+        " postgres:16-alpine",
+        &format!(" {}", exported_postgres_image()),
+    )?;
+    let output = run(&command, &kit_root(), &[])?;
+    if !output.status.success() {
+        return Err(format!("`{command}` failed:\n{}", text(&output)));
+    }
+    // Removed when the trials are done (remove_containers).
+    let _ = POSTGRES_CONTAINER.set(name.clone());
+    let mapped = run(&format!("docker port {name} 5432/tcp"), &kit_root(), &[])?;
+    let port: u16 = String::from_utf8_lossy(&mapped.stdout)
+        .lines()
+        .next()
+        .and_then(|line| line.rsplit(':').next())
+        .and_then(|port| port.trim().parse().ok())
+        .ok_or_else(|| format!("no host port for {name}: {}", text(&mapped)))?;
+    let started = Instant::now();
+    loop {
+        // TCP inside the container: the image's first start runs a socket-only server first.
+        let ready = run(
+            &format!("docker exec {name} pg_isready -h 127.0.0.1 -p 5432"),
+            &kit_root(),
+            &[],
+        )?;
+        if ready.status.success() {
+            return Ok(port);
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let logs = run(&format!("docker logs {name}"), &kit_root(), &[])?;
+            return Err(format!(
+                "PostgreSQL in {name} did not get ready within 90 s:\n{}",
+                tail(&text(&logs))
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Removes the README's PostgreSQL container at the end (statics are never dropped).
+fn remove_containers() {
+    if let Some(name) = POSTGRES_CONTAINER.get() {
+        let _ = Command::new("docker").args(["rm", "-fv", name]).output();
+    }
+}
+
+/// Runs `command` (the documented `cargo run`, its DATABASE_URL pointed at a live database) on
+/// a free port, asks /api/v1/health, and stops it with Ctrl-C.
+fn cargo_run_starter(documented: &str, command: &str) -> Result<(), String> {
     let port = free_port()?.to_string();
     let _turn = one_at_a_time();
     let log = tempfile("cargo-run-starter.log")?;
@@ -624,7 +725,7 @@ fn cargo_run_starter(documented: &str) -> Result<(), String> {
     let log_err = log_file
         .try_clone()
         .map_err(|error| format!("cannot share the log: {error}"))?;
-    let mut child = student_shell(&command, &folder_of(documented), &[])
+    let mut child = student_shell(command, &folder_of(documented), &[])
         .env("PORT", &port)
         .stdout(log_file)
         .stderr(log_err)
@@ -1417,5 +1518,7 @@ fn main() {
             },
         ));
     }
-    libtest_mimic::run(&arguments, trials).exit();
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    remove_containers();
+    conclusion.exit();
 }
