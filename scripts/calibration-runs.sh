@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The calibration runs of docs/calibration.md, one after the other, and a table of results.
 #
-#   scripts/calibration-runs.sh [--scale S] [--out-dir DIR] [--only abcd]
+#   scripts/calibration-runs.sh [--scale S] [--out-dir DIR] [--only abcd] [--table-only]
 #
 #   (a) the handed-out script, starter app, the solved task size:
 #       its checks fail, requests go to /api/v1/todos/undefined, todos are left behind
@@ -16,15 +16,22 @@
 # as one of this machine's CPUs.
 # --scale defaults to 1 (the full lab, about 4.5 minutes a run); the kit's test uses 0.3. Each run
 # writes DIR/NAME.json (scripts/calibrate.sh --out) and DIR/NAME.txt (its output); DIR defaults to
-# target/calibration/scale-S. Exit code 0 when every outcome holds, 1 otherwise.
+# target/calibration/scale-S; --table-only prints the table of the summaries already in DIR.
+# Exit code 0 when every outcome holds, 1 otherwise.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 scale=1
 out_dir=
 only=abcd
+table_only=0
 while [ "$#" -gt 0 ]; do
     case "$1" in
+        --table-only)
+            table_only=1
+            shift
+            continue
+            ;;
         --scale) scale=$2 ;;
         --out-dir) out_dir=$2 ;;
         --only) only=$2 ;;
@@ -78,15 +85,17 @@ run() { # run NAME APP CPUS MEMORY SCRIPT
     fi
 }
 
-[[ $only == *a* ]] && run a starter "$big_cpus" "$big_memory" "$handed_out"
-[[ $only == *b* ]] && run b solution "$small_cpus" "$small_memory" "$solved"
-[[ $only == *c* ]] && run c solution "$big_cpus" "$big_memory" "$solved"
-[[ $only == *d* ]] && run d solution "$middle_cpus" "$middle_memory" "$solved"
+if [ "$table_only" = 0 ]; then
+    [[ $only == *a* ]] && run a starter "$big_cpus" "$big_memory" "$handed_out"
+    [[ $only == *b* ]] && run b solution "$small_cpus" "$small_memory" "$solved"
+    [[ $only == *c* ]] && run c solution "$big_cpus" "$big_memory" "$solved"
+    [[ $only == *d* ]] && run d solution "$middle_cpus" "$middle_memory" "$solved"
+fi
 
 # The table, and the verdict on each run's expected outcome.
 ok=0
-printf '\n%-3s %-8s %-7s %-6s %9s %9s %8s %8s %6s %9s %5s %6s %s\n' \
-    run app cpus memory 'req/s' 'p95 ms' 'failed' 'checks' 'exit' 'undefined' 'left' 'load' 'expected outcome' >&2
+printf '\n%-3s %-8s %-5s %-6s %6s %7s %7s %8s %6s %9s %5s %10s %9s %7s %6s %s\n' \
+    run app cpus memory 'req/s' 'p95 ms' 'failed' 'checks' 'exit' 'undefined' 'left' 'throttled' 'CPU/req' 'RSS' 'load' 'expected outcome' >&2
 for name in a b c d; do
     [[ $only == *$name* ]] || continue
     file=$out_dir/$name.json
@@ -112,10 +121,13 @@ for name in a b c d; do
          ((.k6.metrics.http_req_failed.value // 0) * 10000 | round / 100 | tostring) + "%",
          ((.k6.metrics.checks.value // 0) * 10000 | round / 100 | tostring) + "%",
          (.k6_exit_code | tostring), (.undefined_requests | tostring), (.todos_left | tostring),
+         ((if .app_cpu.periods > 0 then .app_cpu.throttled_periods / .app_cpu.periods else 0 end) * 100 | round | tostring) + "%",
+         ((.app_cpu.used_ms * 1000 / .k6.metrics.http_reqs.count) | round | tostring) + "µs",
+         (.app_memory.peak_mib | tostring) + "MiB",
          (.machine.load_before | split(" ")[0]), $verdict]
-        | "\(.[0]) \(.[1]) \(.[2]) \(.[3]) \(.[4]) \(.[5]) \(.[6]) \(.[7]) \(.[8]) \(.[9]) \(.[10]) \(.[11]) \(.[12])"' "$file" |
-        while read -r r a c m q p f k e u l ld v; do
-            printf '%-3s %-8s %-7s %-6s %9s %9s %8s %8s %6s %9s %5s %6s %s\n' "$r" "$a" "$c" "$m" "$q" "$p" "$f" "$k" "$e" "$u" "$l" "$ld" "$v" >&2
+        | "\(.[0]) \(.[1]) \(.[2]) \(.[3]) \(.[4]) \(.[5]) \(.[6]) \(.[7]) \(.[8]) \(.[9]) \(.[10]) \(.[11]) \(.[12]) \(.[13]) \(.[14]) \(.[15])"' "$file" |
+        while read -r r a c m q p f k e u l t cr rss ld v; do
+            printf '%-3s %-8s %-5s %-6s %6s %7s %7s %8s %6s %9s %5s %10s %9s %7s %6s %s\n' "$r" "$a" "$c" "$m" "$q" "$p" "$f" "$k" "$e" "$u" "$l" "$t" "$cr" "$rss" "$ld" "$v" >&2
         done
 done
 echo "summaries in $out_dir" >&2
