@@ -5,10 +5,13 @@
 //!
 //! Local commands run for real, through `sh -c`, from the folder the doc runs them in, with the
 //! environment of a student (PATH, HOME, the toolchain's own variables, no AWS credentials) plus
-//! what the docs say to export. A few are shrunk in a documented way, and only that way: k6 runs
-//! at `SCALE=0.02` (seconds, not minutes) against an app this test starts, and `DATABASE_URL`
-//! points at a throw-away PostgreSQL. Commands that need a registry (`docker compose`) or AWS
-//! (`terraform apply`) cannot run here; their files are checked instead.
+//! what the docs say to export. A few are adjusted, each in the one way its table entry says:
+//! k6 runs at `SCALE=0.02` (seconds, not minutes) against a starter this test starts; the
+//! README's PostgreSQL container gets the exported image (no registry here), a name, host port
+//! and label of its own, and `cargo run` a free `PORT`. Commands that need a registry
+//! (`docker compose`) or AWS (`terraform apply`) cannot run here; their files are checked
+//! instead. `cargo test -p checks` builds the checks with their own feature set (the workspace
+//! build unifies the solution's features in), which costs a few minutes on a cold target folder.
 //!
 //! Needs what the README's checks need: Docker, the PostgreSQL image the README exports,
 //! `moto_server` and `k6`.
