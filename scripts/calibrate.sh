@@ -315,6 +315,12 @@ app memory               peak RSS $memory_peak_mib MiB (limit $memory); OOMKille
 machine CPU              $machine_busy of $ncpu CPUs busy on average: app $app_cpus, PostgreSQL $db_cpus, k6 $k6_cpus, everything else $other_cpus
 machine load average     before $load_before, after $load_after
 EOF
+# Docker puts every container in one CPU group that weighs as much as a single host process, so
+# work outside this run (a compile, another test) takes CPU from the app and PostgreSQL first.
+disturbed=$(awk -v o="$other_cpus" 'BEGIN { print (o > 0.3) ? "true" : "false" }')
+if [ "$disturbed" = true ]; then
+    log "WARNING: other work on this machine used $other_cpus CPUs during the run: the latencies above are not the app's alone; rerun on a quiet machine"
+fi
 
 if [ -n "$out" ]; then
     mkdir -p "$(dirname "$out")"
@@ -333,6 +339,7 @@ if [ -n "$out" ]; then
         --arg load_before "$load_before" --arg load_after "$load_after" \
         --argjson machine_busy "$machine_busy" --argjson db_cpus "$db_cpus" \
         --argjson k6_cpus "$k6_cpus" --argjson other_cpus "$other_cpus" \
+        --argjson disturbed "$disturbed" \
         --arg k6_version "$("$K6" version 2>/dev/null | head -n1)" \
         --slurpfile k6 "$k6_summary" \
         '{app: $app, cpus: ($cpus | tonumber), memory: $memory, script: $script,
@@ -345,7 +352,8 @@ if [ -n "$out" ]; then
           machine: {date: $date, nproc: $nproc, cpu_model: $cpu_model,
                     load_before: $load_before, load_after: $load_after, k6: $k6_version,
                     cpus_busy: {all: $machine_busy, postgres: $db_cpus, k6: $k6_cpus,
-                                everything_else: $other_cpus}},
+                                everything_else: $other_cpus},
+                    disturbed: $disturbed},
           k6: $k6[0]}' >"$out"
     log "summary written to $out"
 fi

@@ -156,7 +156,7 @@ fn describe(summary: &Value) -> String {
     format!(
         "k6 exit code {}, {:.0} req/s, p95 {:.1} ms, http_req_failed {:.2}%, checks {} passed / {} \
          failed, {} requests to /undefined, {} todos left; app used {} ms CPU; machine load {} \
-         before the run ({} CPUs)",
+         before the run ({} CPUs); CPUs busy with other work during the run: {} (disturbed: {})",
         summary["k6_exit_code"],
         metrics["http_reqs"]["rate"].as_f64().unwrap_or(0.0),
         metrics["http_req_duration"]["p(95)"].as_f64().unwrap_or(0.0),
@@ -168,6 +168,8 @@ fn describe(summary: &Value) -> String {
         summary["app_cpu"]["used_ms"],
         summary["machine"]["load_before"],
         summary["machine"]["nproc"],
+        summary["machine"]["cpus_busy"]["everything_else"],
+        summary["machine"]["disturbed"],
     )
 }
 
