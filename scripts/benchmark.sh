@@ -253,13 +253,14 @@ stop_app() { # name
 
 measure() { # name key work
     local name=$1 key=$2 work_kind=$3 cpu0 cpu1 out
+    # CPU is read around the whole run, warm-up included, and scaled to the measured part.
     cpu0=$(app_cpu_ms)
     out=$(taskset -c "$OTHER_CPU" "$loadgen" "$work_kind" --url "http://127.0.0.1:$app_port/api/v1/todos" \
         --connections "$connections" --duration "$duration" --warmup "$warmup") ||
         failed "$name: load generator failed: $out"
     cpu1=$(app_cpu_ms)
     result[$name.$key]=$(jq -c --argjson cpu "$((cpu1 - cpu0))" \
-        '. + {cpu_us_per_op: (if .operations > 0 then $cpu * 1000 * (.seconds + '"$warmup"') / .seconds / .operations else 0 end)}' <<<"$out")
+        '. + {cpu_us_per_op: (if .operations > 0 then $cpu * 1000 * .seconds / (.seconds + '"$warmup"') / .operations else 0 end)}' <<<"$out")
     log "$name $key: $(jq -r '"\(.rate | floor)/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, \(.errors) errors"' <<<"${result[$name.$key]}")"
 }
 
