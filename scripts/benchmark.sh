@@ -18,7 +18,7 @@
 #     request, for the starter, the solution, the solution with RUST_LOG=off, and the solution
 #     shipping its JSON logs to a local moto_server (the others print to a file only: no
 #     credentials, so their shipper warns once and discards);
-#   - pgbench running the list SELECT of solution/src/todos/repository.rs, prepared, with as many
+#   - pgbench running the list SELECT of api/src/todos/repository.rs, prepared, with as many
 #     clients as the app's pool has connections, on CPU 0 instead of the app; app ÷ pgbench;
 #   - logging overhead: 1 − (solution shipping to moto ÷ solution with logs off);
 #   - POST + DELETE pairs per second (the planners' work);
@@ -50,7 +50,7 @@ K6=${K6:-k6}
 LABEL=taskoverflow.test=1
 APP_CPU=0
 OTHER_CPU=1
-# The app's pool size (solution/src/database.rs, MAX_CONNECTIONS): pgbench gets as many clients.
+# The app's pool size (api/src/database.rs, MAX_CONNECTIONS): pgbench gets as many clients.
 POOL_CONNECTIONS=10
 COUNTS=(0 40 400)
 
@@ -212,7 +212,7 @@ curl -s -o /dev/null "http://127.0.0.1:$moto_port/" || not_ready "moto_server di
 # --- the apps -----------------------------------------------------------------------------------------
 
 # Environment of each variant. No variant can find real credentials; "moto" gets dummy ones
-# and the emulator's endpoint, as the autograder does (testkit/src/moto.rs).
+# and the emulator's endpoint, as the autograder does (testselftest/src/moto.rs).
 no_aws=(-u RUST_LOG -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE
     -u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
     AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
@@ -285,7 +285,7 @@ shipped=$(grep -c . "$work/solution-moto.log" || true)
 
 # --- pgbench in the app's place -----------------------------------------------------------------
 
-# The list SELECT of solution/src/todos/repository.rs with both filters absent (what
+# The list SELECT of api/src/todos/repository.rs with both filters absent (what
 # GET /api/v1/todos binds). pgbench cannot bind NULL, so the NULLs are literal.
 cat >"$work/list.sql" <<'SQL'
 SELECT id, title, description, completed, deadline_at, created_at, updated_at FROM todos WHERE (NULL::boolean IS NULL OR completed = NULL::boolean) AND (NULL::timestamp IS NULL OR deadline_at <= NULL::timestamp) ORDER BY created_at DESC, id DESC;

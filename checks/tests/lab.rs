@@ -10,7 +10,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     // The kit's own test command builds the whole workspace at once and grades the apps in
-    // `kit/tests/autograder.rs` instead: the pristine starter must fail these tasks.
+    // `selftest/tests/autograder.rs` instead: the pristine starter must fail these tasks.
     if std::env::var_os("CHECKS_SKIP_LAB").is_some() {
         eprintln!("lab tasks skipped: CHECKS_SKIP_LAB is set (the kit's self-test grades them)");
         return ExitCode::SUCCESS;

@@ -22,9 +22,6 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
-pub use json::JsonLayer;
-pub use request_id::{is_valid_request_id, REQUEST_ID_HEADER};
-
 const FLUSH_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Keeps the log shipper alive until the app flushes it on the way out.
@@ -41,7 +38,7 @@ pub fn init(log_group: &str) -> Telemetry {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let installed = tracing_subscriber::registry()
         .with(filter)
-        .with(JsonLayer::new(writer, hostname))
+        .with(json::JsonLayer::new(writer, hostname))
         .try_init();
     if let Err(error) = installed {
         eprintln!("logging was already set up: {error}");

@@ -1,9 +1,14 @@
+//! TaskOverflow as a runnable app: the shared API (the `taskoverflow` crate) with this
+//! crate's logging around it.
+
+mod telemetry;
+
 use std::process::ExitCode;
 
 use taskoverflow::configuration::{Settings, DEFAULT_LOG_GROUP};
 use taskoverflow::database::Retry;
+use taskoverflow::shutdown;
 use taskoverflow::startup::Application;
-use taskoverflow::{shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -31,5 +36,6 @@ async fn main() -> ExitCode {
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = Application::build(settings, Retry::default()).await?;
-    app.run_until(shutdown::signal()).await
+    app.run_until(telemetry::instrument, shutdown::signal())
+        .await
 }

@@ -1,0 +1,39 @@
+//! `cargo xtask`: the kit's maintenance commands, in Rust rather than shell scripts.
+//!
+//! Run `cargo xtask --help` for the list; each command's `--help` says what it does.
+
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "The TaskOverflow kit's maintenance commands"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the kit's tests: the quick tier by default, `--slow` or `--all` for the load tests.
+    Test(test::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Test(args) => test::run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cargo xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The kit's test tiers.
+//!
+//! - quick (the default): every test of the workspace that is not marked slow: unit tests, the
+//!   API tests against PostgreSQL, both apps' log tests, the autograder's self-test, the docs'
+//!   commands. A few minutes on a warm build.
+//! - slow (`--slow`): the tests marked `#[ignore = "slow tier ..."]`: the load tests
+//!   (calibration, benchmark) and the student edition's whole journey.
+//! - all (`--all`): both, one after the other; `.ci/run` runs this.
+//!
+//! The autograder's own lab test is skipped (`CHECKS_SKIP_LAB`): it grades the pristine starter,
+//! which fails by design; the self-test grades it instead and asserts each verdict.
+
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only the slow tier (load tests, calibration, the student edition's journey).
+    #[arg(long, conflicts_with = "all")]
+    slow: bool,
+    /// The quick tier, then the slow tier.
+    #[arg(long)]
+    all: bool,
+    /// Passed on to the test binaries (e.g. a test name filter).
+    #[arg(last = true)]
+    test_args: Vec<String>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let tiers: &[Tier] = match (args.slow, args.all) {
+        (true, _) => &[Tier::Slow],
+        (_, true) => &[Tier::Quick, Tier::Slow],
+        _ => &[Tier::Quick],
+    };
+    for tier in tiers {
+        tier.run(&args.test_args)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Tier {
+    Quick,
+    Slow,
+}
+
+impl Tier {
+    fn run(self, extra: &[String]) -> anyhow::Result<()> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut command = Command::new(cargo);
+        command
+            .args(["test", "--workspace", "--locked", "--"])
+            .args(extra)
+            .env("CHECKS_SKIP_LAB", "1");
+        let name = match self {
+            Self::Quick => "quick",
+            Self::Slow => {
+                command.arg("--ignored");
+                "slow"
+            }
+        };
+        eprintln!("==> {name} tier: CHECKS_SKIP_LAB=1 {command:?}");
+        let status = command.status().context("cannot run cargo")?;
+        if !status.success() {
+            bail!("the {name} tier failed ({status})");
+        }
+        Ok(())
+    }
+}
