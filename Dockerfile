@@ -1,8 +1,10 @@
-# TaskOverflow app image: the handed-out app (default) or the solved one.
+# TaskOverflow app image: the workspace's app that APP names (default starter).
 #
 #   docker build -t taskoverflow .                          # starter/
+# kit-only: begin
 #   docker build --build-arg APP=solution -t taskoverflow .  # solution/
 #   APP=solution docker compose up --build                  # the same through docker-compose.yml
+# kit-only: end
 #
 # Needs an image registry (rust and debian base images). The CI machine has none and does not build
 # this file: it runs the host-built binaries instead (see .ci/run and scripts/build-runtime-image.sh).
@@ -29,8 +31,7 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 # --- build ----------------------------------------------------------------------------------------
 FROM chef AS builder
-# Which workspace package to build: starter (handed out) or solution (after the lab). The binary
-# has the package's name.
+# Which workspace package to build (the binary has the package's name): starter, as handed out.
 ARG APP=starter
 # The apps use no compile-time-checked sqlx queries; never try to reach a database while compiling.
 ENV SQLX_OFFLINE=true

@@ -4,6 +4,7 @@ variable "region" {
   default     = "us-east-1"
 }
 
+# kit-only: begin
 variable "app" {
   description = "Which app the image is built from: starter (your work) or solution (the kit's)."
   type        = string
@@ -14,9 +15,22 @@ variable "app" {
     error_message = "The app must be \"starter\" or \"solution\"."
   }
 }
+# kit-only: end
+# student-edition: begin
+# variable "app" {
+#   description = "Which app the image is built from: starter, your work."
+#   type        = string
+#   default     = "starter"
+#
+#   validation {
+#     condition     = var.app == "starter"
+#     error_message = "The app is \"starter\"."
+#   }
+# }
+# student-edition: end
 
 # The task size has no default on purpose: it is set in task-size.auto.tfvars, the one file to
-# change (or to override with -var-file=solved/task-size.auto.tfvars).
+# change.
 variable "task_cpu" {
   description = "CPU of one Fargate task, in CPU units (1024 units are one vCPU)."
   type        = number

@@ -1,7 +1,7 @@
 //! TaskOverflow: a small to-do API for the logging and load-testing lab.
 //!
-//! Both apps, `starter/` (as handed out) and `solution/` (after the lab), serve this API
-//! unchanged; they differ only in their logging, which each wraps around the router
+//! The app in `starter/` serves this API, and so does the same app after the lab: the lab
+//! changes only the logging, which each app wraps around the router
 //! (see [`startup::Application::run_until`]).
 
 pub mod configuration;

@@ -1,8 +1,9 @@
 //! The lab's autograder.
 //!
 //! Each lab task is one file in `tasks/`; `cargo test -p checks` runs them against the
-//! student's `starter/` (or, with `CHECKS_TARGET=solution`, against `solution/`), prints one
-//! line per task and writes `target/checks/results.json` for GitHub Classroom or an LMS.
+//! student's `starter/`, `k6/` and `terraform/` (`CHECKS_TARGET` names another crate of the
+//! workspace to grade, see [`Target::from_env`]), prints one line per task and writes
+//! `target/checks/results.json` for GitHub Classroom or an LMS.
 
 pub mod app;
 pub mod report;

@@ -8,8 +8,9 @@ use anyhow::{bail, Context as _};
 
 use crate::task::Problem;
 
-/// The app under grading: `starter/` by default, `solution/` with `CHECKS_TARGET=solution`,
-/// or a generated variant (the autograder's own self-test).
+/// The app under grading: `starter/` by default, another crate of the workspace with
+/// `CHECKS_TARGET`, or a generated variant (the autograder's own self-test), together with the
+/// k6 script and the Terraform variable files graded with it.
 #[derive(Debug)]
 pub struct Target {
     /// What the student reads in messages, e.g. `starter`.
@@ -21,9 +22,14 @@ pub struct Target {
     manifest: PathBuf,
     package: String,
     target_dir: PathBuf,
+    /// Whether the app is a member of the grader's own workspace: then it is built together
+    /// with the grader, so that both resolve the same dependency features and share one build.
+    in_grader_workspace: bool,
     binary: OnceLock<Result<PathBuf, Problem>>,
-    /// A k6 script graded instead of the usual one (the autograder's self-test).
-    k6_script: Option<PathBuf>,
+    /// The k6 script graded: `k6/planners-and-studiers.js` unless given another.
+    k6_script: PathBuf,
+    /// Variable files laid over `terraform/` (Terraform's `-var-file`): none unless given.
+    tfvars: Vec<PathBuf>,
 }
 
 /// A change a variant makes to a copy of an app: in `file`, replace `find` (which must
@@ -42,6 +48,9 @@ pub fn kit_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// The handed-out k6 script, relative to the repository's root.
+const K6_SCRIPT: &str = "k6/planners-and-studiers.js";
+
 fn target_dir(kit_root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -49,18 +58,47 @@ fn target_dir(kit_root: &Path) -> PathBuf {
 }
 
 impl Target {
-    /// `CHECKS_TARGET`: `starter` (the default) or `solution`.
+    /// What the environment asks for: `CHECKS_TARGET` names the crate folder to grade
+    /// (default `starter`), `CHECKS_K6_SCRIPT` a k6 script and `CHECKS_TFVARS` a Terraform
+    /// variable file to grade instead of the handed-out ones (paths relative to the repository).
     pub fn from_env() -> Result<Self, String> {
-        match std::env::var("CHECKS_TARGET").as_deref() {
-            Err(_) | Ok("") | Ok("starter") => Ok(Self::app("starter")),
-            Ok("solution") => Ok(Self::app("solution")),
-            Ok(other) => Err(format!(
-                "CHECKS_TARGET={other:?} is not something I can grade: use `starter` (the default) or `solution`"
-            )),
+        let name = match std::env::var("CHECKS_TARGET") {
+            Ok(name) if !name.trim().is_empty() => name.trim().to_owned(),
+            _ => "starter".to_owned(),
+        };
+        let is_crate = !name.contains(['/', '\\', '.'])
+            && kit_root().join(&name).join("Cargo.toml").is_file();
+        if !is_crate {
+            return Err(format!(
+                "CHECKS_TARGET={name:?} is not a crate folder of this repository: leave it unset \
+                 to grade starter/"
+            ));
         }
+        let mut target = Self::app(&name);
+        let file = |variable: &str| -> Result<Option<PathBuf>, String> {
+            match std::env::var_os(variable) {
+                Some(path) if !path.is_empty() => {
+                    let path = target.kit_root.join(path);
+                    if path.is_file() {
+                        Ok(Some(path))
+                    } else {
+                        Err(format!("{variable}: {} is not a file", path.display()))
+                    }
+                }
+                _ => Ok(None),
+            }
+        };
+        let (k6_script, tfvars) = (file("CHECKS_K6_SCRIPT")?, file("CHECKS_TFVARS")?);
+        if let Some(script) = k6_script {
+            target = target.with_k6_script(script);
+        }
+        if let Some(tfvars) = tfvars {
+            target = target.with_tfvars(tfvars);
+        }
+        Ok(target)
     }
 
-    /// One of the kit's own apps, by crate name.
+    /// One of the workspace's own apps, by crate name.
     pub fn app(name: &str) -> Self {
         let kit_root = kit_root();
         Self {
@@ -69,9 +107,11 @@ impl Target {
             manifest: kit_root.join("Cargo.toml"),
             package: name.to_owned(),
             target_dir: target_dir(&kit_root),
-            kit_root,
+            in_grader_workspace: true,
             binary: OnceLock::new(),
-            k6_script: None,
+            k6_script: kit_root.join(K6_SCRIPT),
+            tfvars: Vec::new(),
+            kit_root,
         }
     }
 
@@ -131,15 +171,23 @@ impl Target {
             manifest: root.join("Cargo.toml"),
             package,
             target_dir,
-            kit_root,
+            in_grader_workspace: false,
             binary: OnceLock::new(),
-            k6_script: None,
+            k6_script: kit_root.join(K6_SCRIPT),
+            tfvars: Vec::new(),
+            kit_root,
         })
     }
 
-    /// The same app, graded with another k6 script (a student-like copy in the self-test).
+    /// The same app, graded with another k6 script.
     pub fn with_k6_script(mut self, script: PathBuf) -> Self {
-        self.k6_script = Some(script);
+        self.k6_script = script;
+        self
+    }
+
+    /// The same app, graded with a Terraform variable file laid over `terraform/`.
+    pub fn with_tfvars(mut self, tfvars: PathBuf) -> Self {
+        self.tfvars.push(tfvars);
         self
     }
 
@@ -148,43 +196,44 @@ impl Target {
         format!("{}/{relative}", self.crate_path)
     }
 
-    /// Whether this target is the kit's solution or a variant of it (graded against the solved
-    /// k6 script and task size) rather than the student's work.
-    pub fn is_solution(&self) -> bool {
-        self.crate_path == "solution"
-    }
-
-    /// The k6 script graded: the student's `k6/planners-and-studiers.js`, or its solved twin.
+    /// The k6 script graded.
     pub fn k6_script(&self) -> PathBuf {
-        if let Some(script) = &self.k6_script {
-            return script.clone();
-        }
-        let k6 = self.kit_root.join("k6");
-        if self.is_solution() {
-            k6.join("solved/planners-and-studiers.js")
-        } else {
-            k6.join("planners-and-studiers.js")
-        }
+        self.k6_script.clone()
     }
 
-    /// The Terraform configuration graded, and the variable files laid over it: none for the
-    /// student, `terraform/solved/task-size.auto.tfvars` for the solution.
+    /// The Terraform configuration graded, and the variable files laid over it.
     pub fn terraform(&self) -> (PathBuf, Vec<PathBuf>) {
-        let terraform = self.kit_root.join("terraform");
-        let overrides = if self.is_solution() {
-            vec![terraform.join("solved/task-size.auto.tfvars")]
-        } else {
-            Vec::new()
-        };
-        (terraform, overrides)
+        (self.kit_root.join("terraform"), self.tfvars.clone())
+    }
+
+    /// The files graded besides the app, as messages print them.
+    pub fn graded_files(&self) -> Vec<String> {
+        std::iter::once(&self.k6_script)
+            .chain(&self.tfvars)
+            .map(|path| {
+                path.strip_prefix(&self.kit_root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string()
+            })
+            .collect()
     }
 
     /// Builds the app once per run; a compile error is the student's to fix.
     pub fn binary(&self) -> Result<PathBuf, Problem> {
         self.binary
             .get_or_init(|| {
-                cargo_variables_of_this_test()
-                    .fold(escargot::CargoBuild::new(), |build, key| build.env_remove(key))
+                let build = cargo_variables_of_this_test()
+                    .fold(escargot::CargoBuild::new(), |build, key| build.env_remove(key));
+                // Built with the grader (`-p checks`), a dependency gets the same features as
+                // in `cargo test -p checks`, so the app reuses the grader's dependency builds
+                // instead of compiling most of them a second time.
+                let build = if self.in_grader_workspace {
+                    build.package(env!("CARGO_PKG_NAME"))
+                } else {
+                    build
+                };
+                build
                     .manifest_path(&self.manifest)
                     .package(&self.package)
                     .bin(&self.package)

@@ -622,7 +622,7 @@ resource "aws_ecs_task_definition" "app" {
                 ("terraform.tfvars", "task_cpu = 512\ntask_memory = 1024\n"),
                 ("b.auto.tfvars", "task_memory = 3072\n"),
                 ("a.auto.tfvars", "task_memory = 2048\n"),
-                ("solved/size.tfvars", "task_cpu = 1024\n"),
+                ("extra/size.tfvars", "task_cpu = 1024\n"),
             ],
         );
         // terraform.tfvars, then a.auto, then b.auto: b wins.
@@ -634,7 +634,7 @@ resource "aws_ecs_task_definition" "app" {
             })
         );
         assert_eq!(
-            task_size(&dir, &[dir.join("solved/size.tfvars")]),
+            task_size(&dir, &[dir.join("extra/size.tfvars")]),
             Ok(TaskSize {
                 cpu: 1024,
                 memory_mib: 3072
@@ -810,25 +810,6 @@ resource "aws_ecs_task_definition" "app" {
                 ("aws_cloudwatch_log_group".to_owned(), "app".to_owned()),
                 ("local".to_owned(), "query".to_owned())
             ]
-        );
-    }
-
-    #[test]
-    fn the_kit_configuration_has_the_handed_out_and_the_solved_size() {
-        let dir = crate::target::kit_root().join("terraform");
-        assert_eq!(
-            task_size(&dir, &[]),
-            Ok(TaskSize {
-                cpu: 256,
-                memory_mib: 512
-            })
-        );
-        assert_eq!(
-            task_size(&dir, &[dir.join("solved/task-size.auto.tfvars")]),
-            Ok(TaskSize {
-                cpu: 1024,
-                memory_mib: 2048
-            })
         );
     }
 }

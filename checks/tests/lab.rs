@@ -9,8 +9,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
-    // The kit's own test command builds the whole workspace at once and grades the apps in
-    // `selftest/tests/autograder.rs` instead: the pristine starter must fail these tasks.
+    // The kit's own test command builds the whole workspace at once and grades the apps in a
+    // self-test of its own instead: the pristine starter must fail these tasks.
     if std::env::var_os("CHECKS_SKIP_LAB").is_some() {
         eprintln!("lab tasks skipped: CHECKS_SKIP_LAB is set (the kit's self-test grades them)");
         return ExitCode::SUCCESS;
@@ -27,8 +27,9 @@ fn main() -> ExitCode {
         }
     };
     eprintln!(
-        "Grading {} (set CHECKS_TARGET=solution to grade the solution)",
-        target.label
+        "Grading {}/ with {}",
+        target.crate_path,
+        target.graded_files().join(", ")
     );
 
     let results: Arc<Mutex<Vec<TaskResult>>> = Arc::default();

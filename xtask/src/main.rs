@@ -2,6 +2,7 @@
 //!
 //! Run `cargo xtask --help` for the list; each command's `--help` says what it does.
 
+mod student_repo;
 mod test;
 
 use std::process::ExitCode;
@@ -22,12 +23,15 @@ struct Cli {
 enum Command {
     /// Runs the kit's tests: the quick tier by default, `--slow` or `--all` for the load tests.
     Test(test::Args),
+    /// Writes the student edition (the assignment template, no answers in it) into a folder.
+    StudentRepo(student_repo::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Test(args) => test::run(&args),
+        Command::StudentRepo(args) => student_repo::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

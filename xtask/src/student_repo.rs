@@ -1,0 +1,317 @@
+//! `cargo xtask student-repo DIR`: the student edition, the assignment template a course hands
+//! out (a GitHub Classroom template repository).
+//!
+//! It holds what a student needs and no answer: the starter and the crates it and the grader
+//! need, the grader, the handed-out k6 script and Terraform, the handout, a README for students
+//! (`xtask/student-edition/README.md`), the Classroom workflow, and a `Cargo.lock` trimmed to the
+//! smaller workspace. Kit files keep a few passages for tutors and maintainers; they are marked,
+//! and the export drops them:
+//!
+//! - the lines from one holding `kit-only: begin` to one holding `kit-only: end` are left out;
+//! - the lines between `student-edition: begin` and `student-edition: end` are put in, without
+//!   the comment marker that hides them in the kit (`# ` in code; in Markdown the two marker
+//!   lines open and close an HTML comment, and only they are dropped).
+//!
+//! The export is a git repository with one commit, the template's, and is refused if any file
+//! still mentions an answer (see [`ANSWER_MARKERS`]).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, ensure, Context};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The folder to write the assignment template into (new, or empty).
+    dir: PathBuf,
+}
+
+/// What the student edition holds: these files and folders of the kit (tracked or new, not
+/// ignored), with the kit-only passages dropped.
+const INCLUDED: &[&str] = &[
+    "api",
+    "starter",
+    "shipper",
+    "testkit",
+    "checks",
+    "k6/README.md",
+    "k6/planners-and-studiers.js",
+    "terraform",
+    "docs/handout.md",
+    "docker",
+    "scripts/build-postgres-image.sh",
+    "Dockerfile",
+    "docker-compose.yml",
+    ".dockerignore",
+    ".gitignore",
+    ".github/workflows/classroom.yml",
+];
+
+/// Inside the included folders, what stays out: the tutors' task size.
+const EXCLUDED: &[&str] = &["terraform/solved/"];
+
+/// The workspace members of the student edition.
+const MEMBERS: &[&str] = &["api", "starter", "shipper", "testkit", "checks"];
+
+/// The student's README, written for students (the kit's README is for all three audiences).
+const STUDENT_README: &str = "xtask/student-edition/README.md";
+
+/// Text that points at an answer: the export fails if any file holds one.
+pub const ANSWER_MARKERS: &[&str] = &[
+    "solution/",
+    "solved/",
+    "CHECKS_TARGET=solution",
+    "APP=solution",
+    "app=solution",
+    "docs/tutor.md",
+    "docs/calibration.md",
+    "scripts/calibrat",
+    "selftest",
+];
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let kit = kit_root();
+    let dir = &args.dir;
+    if dir.exists() {
+        let empty = fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
+        ensure!(empty, "{} exists and is not empty", dir.display());
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+
+    for file in kit_files(&kit)? {
+        let text = fs::read(kit.join(&file)).with_context(|| format!("cannot read {file}"))?;
+        let text = match String::from_utf8(text) {
+            Ok(text) => student_edition_of(&text, file.ends_with(".md"))
+                .with_context(|| format!("{file}: unbalanced markers"))?
+                .into_bytes(),
+            Err(binary) => binary.into_bytes(),
+        };
+        write(dir, &file, &text)?;
+        copy_permissions(&kit.join(&file), &dir.join(&file))?;
+    }
+    let readme = fs::read_to_string(kit.join(STUDENT_README))
+        .with_context(|| format!("cannot read {STUDENT_README}"))?;
+    write(dir, "README.md", readme.as_bytes())?;
+    let manifest = fs::read_to_string(kit.join("Cargo.toml")).context("cannot read Cargo.toml")?;
+    write(dir, "Cargo.toml", workspace_manifest(&manifest)?.as_bytes())?;
+    fs::copy(kit.join("Cargo.lock"), dir.join("Cargo.lock")).context("cannot copy Cargo.lock")?;
+    trim_lock_file(dir)?;
+
+    let found = answers_in(dir)?;
+    ensure!(
+        found.is_empty(),
+        "the export still points at answers (mark these passages kit-only):\n  {}",
+        found.join("\n  ")
+    );
+    commit(dir)?;
+    eprintln!(
+        "The assignment template is in {}: push it to a GitHub repository, mark it as a template \
+         and use it for the Classroom assignment.",
+        dir.display()
+    );
+    Ok(())
+}
+
+fn kit_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The kit's files the student edition holds, as paths relative to the kit, in git's order.
+fn kit_files(kit: &Path) -> anyhow::Result<Vec<String>> {
+    let output = Command::new("git")
+        .current_dir(kit)
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"])
+        .args(INCLUDED)
+        .output()
+        .context("cannot run git (the export reads the kit's file list from git)")?;
+    ensure!(
+        output.status.success(),
+        "git ls-files failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut files: Vec<String> = String::from_utf8(output.stdout)?
+        .split('\0')
+        .filter(|file| !file.is_empty())
+        .filter(|file| !EXCLUDED.iter().any(|excluded| file.starts_with(excluded)))
+        // Deleted but not yet committed: git still lists it.
+        .filter(|file| kit.join(file).is_file())
+        .map(str::to_owned)
+        .collect();
+    files.dedup();
+    for wanted in INCLUDED {
+        ensure!(
+            files.iter().any(|file| file.starts_with(wanted)),
+            "the kit has no {wanted}"
+        );
+    }
+    Ok(files)
+}
+
+/// A kit file's text in the student edition: kit-only passages out, student-edition passages in.
+pub fn student_edition_of(text: &str, markdown: bool) -> anyhow::Result<String> {
+    #[derive(PartialEq)]
+    enum Passage {
+        Both,
+        KitOnly,
+        StudentEdition,
+    }
+    let mut passage = Passage::Both;
+    let mut out = String::with_capacity(text.len());
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let number = number + 1;
+        let marker = |name: &str| line.contains(&format!("{name}: begin"));
+        let end = |name: &str| line.contains(&format!("{name}: end"));
+        match passage {
+            Passage::Both if marker("kit-only") => passage = Passage::KitOnly,
+            Passage::Both if marker("student-edition") => passage = Passage::StudentEdition,
+            Passage::Both if end("kit-only") || end("student-edition") => {
+                bail!("line {number}: an end marker without its begin")
+            }
+            Passage::Both => out.push_str(line),
+            Passage::KitOnly if end("kit-only") => passage = Passage::Both,
+            Passage::StudentEdition if end("student-edition") => passage = Passage::Both,
+            Passage::KitOnly | Passage::StudentEdition
+                if marker("kit-only") || marker("student-edition") =>
+            {
+                bail!("line {number}: a begin marker inside another passage")
+            }
+            Passage::KitOnly => {}
+            Passage::StudentEdition if markdown => out.push_str(line),
+            Passage::StudentEdition => out.push_str(&uncommented(line)),
+        }
+    }
+    ensure!(passage == Passage::Both, "a passage is not closed");
+    Ok(out)
+}
+
+/// A student-edition line of code without the `# ` (or lone `#`) that hides it in the kit, its
+/// indentation kept.
+fn uncommented(line: &str) -> String {
+    let indent = line.len() - line.trim_start().len();
+    let (indentation, rest) = line.split_at(indent);
+    match rest.strip_prefix("# ").or_else(|| rest.strip_prefix('#')) {
+        Some(text) => format!("{indentation}{text}"),
+        None => line.to_owned(),
+    }
+}
+
+/// The kit's workspace manifest with the student edition's members.
+fn workspace_manifest(kit_manifest: &str) -> anyhow::Result<String> {
+    let members = MEMBERS
+        .iter()
+        .map(|member| format!("\"{member}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut found = false;
+    let lines: Vec<String> = kit_manifest
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("members") {
+                found = true;
+                format!("members = [{members}]")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    ensure!(found, "Cargo.toml has no `members = [...]` line");
+    Ok(lines.join("\n") + "\n")
+}
+
+/// Lets Cargo drop the lock entries only the kit's other crates needed (offline: every package
+/// left was in the kit's lock), then proves that a `--locked` build accepts the result.
+fn trim_lock_file(dir: &Path) -> anyhow::Result<()> {
+    for extra in [None, Some("--locked")] {
+        let status = cargo()
+            .arg("metadata")
+            .args(["--format-version", "1", "--offline", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("cannot run cargo metadata")?;
+        ensure!(
+            status.success(),
+            "cargo metadata {} failed in {}",
+            extra.unwrap_or(""),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Every `file:line: text` of the export that holds one of [`ANSWER_MARKERS`].
+pub fn answers_in(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder)? {
+            let path = entry?.path();
+            let name = path.strip_prefix(dir)?.display().to_string();
+            if name == ".git" || name == "target" {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            for marker in ANSWER_MARKERS {
+                if name.contains(marker) {
+                    found.push(format!("{name}: its name holds {marker:?}"));
+                }
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            for (number, line) in text.lines().enumerate() {
+                if let Some(marker) = ANSWER_MARKERS.iter().find(|m| line.contains(*m)) {
+                    found.push(format!("{name}:{}: {marker:?} in {}", number + 1, line.trim()));
+                }
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn write(dir: &Path, file: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let path = dir.join(file);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn copy_permissions(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let permissions = fs::metadata(from)?.permissions();
+    fs::set_permissions(to, permissions)?;
+    Ok(())
+}
+
+/// The template's only commit: GitHub Classroom copies it into each student's repository, and
+/// the workflow grades with the grader of this commit.
+fn commit(dir: &Path) -> anyhow::Result<()> {
+    let git = |args: &[&str]| -> anyhow::Result<()> {
+        let status = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=TaskOverflow kit", "-c", "user.email=kit@taskoverflow.invalid"])
+            .args(args)
+            .status()
+            .context("cannot run git")?;
+        ensure!(status.success(), "git {} failed", args.join(" "));
+        Ok(())
+    };
+    git(&["init", "--quiet", "--initial-branch=main"])?;
+    git(&["add", "--all"])?;
+    git(&["commit", "--quiet", "--message", "TaskOverflow lab: the assignment template"])
+}
