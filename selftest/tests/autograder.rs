@@ -38,9 +38,17 @@ fn assert_fails_exactly(results: &[TaskResult], failing: &[&str]) {
     }
 }
 
+/// The solution, or a variant of it, graded with the solved k6 script and task size.
+fn solved(target: Target) -> Target {
+    let kit = checks::target::kit_root();
+    target
+        .with_k6_script(kit.join("k6/solved/planners-and-studiers.js"))
+        .with_tfvars(kit.join("terraform/solved/task-size.auto.tfvars"))
+}
+
 #[test]
 fn the_solution_passes_every_task() {
-    let results = grade(Target::app("solution"));
+    let results = grade(solved(Target::app("solution")));
     assert_fails_exactly(&results, &[]);
 }
 
@@ -69,7 +77,7 @@ fn the_pristine_starter_fails_exactly_the_lab_tasks() {
 fn variant(name: &str, edits: &[Edit]) -> Vec<TaskResult> {
     let target = Target::variant("solution", name, edits)
         .unwrap_or_else(|error| panic!("cannot make variant {name}: {error:#}"));
-    grade(target)
+    grade(solved(target))
 }
 
 /// A student who only adds the id to the started/finished lines: SQL lines lack it.
@@ -148,7 +156,7 @@ fn grade_k6_script(script: std::path::PathBuf) -> TaskResult {
         .find(|task| task.name == "k6_script_fixed")
         .expect("k6_script_fixed is a task");
     task.check(std::sync::Arc::new(
-        Target::app("solution").with_k6_script(script),
+        solved(Target::app("solution")).with_k6_script(script),
     ))
 }
 

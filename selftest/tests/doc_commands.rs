@@ -36,6 +36,8 @@ const DOCS: &[(&str, &str)] = &[
     ("k6/README.md", "."),
     // The handout's "Deploying with Terraform" says to follow it; its commands run in terraform/.
     ("terraform/README.md", "terraform"),
+    // The student edition's README (`cargo xtask student-repo`): the same commands, run here.
+    ("xtask/student-edition/README.md", "."),
 ];
 
 /// Exercises one documented command, given exactly as the doc shows it; the error says why it
@@ -103,9 +105,16 @@ const TABLE: &[Known] = &[
                   (so the command exits non-zero, by design)",
     },
     Known {
-        command: "CHECKS_TARGET=solution cargo test -p checks",
+        command: "CHECKS_TARGET=solution CHECKS_K6_SCRIPT=k6/solved/planners-and-studiers.js CHECKS_TFVARS=terraform/solved/task-size.auto.tfvars cargo test -p checks",
         how: How::Run(checks_grade_the_solution),
         success: "exits 0 with every task PASS",
+    },
+    Known {
+        command: "cargo xtask student-repo ../taskoverflow-assignment",
+        how: How::Run(student_repo),
+        success: "run with a new temporary folder instead of ../taskoverflow-assignment: exits 0 \
+                  and writes a git repository with one commit, the student README and starter/, \
+                  and no solution/",
     },
     Known {
         command: "scripts/build-postgres-image.sh",
@@ -569,6 +578,40 @@ fn checks_grade_the_solution(command: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+fn student_repo(command: &str) -> Result<(), String> {
+    let folder = std::env::temp_dir().join(format!("doc-student-repo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let adjusted = substitute(
+        command,
+        "../taskoverflow-assignment",
+        &folder.display().to_string(),
+    )?;
+    let output = run(&adjusted, &folder_of(command), &[])?;
+    let result = (|| {
+        if !output.status.success() {
+            return Err(format!("`{adjusted}` failed:\n{}", tail(&text(&output))));
+        }
+        let readme = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
+        if !readme.contains("docs/handout.md") || !folder.join("starter/Cargo.toml").is_file() {
+            return Err("no student README or no starter/ in the export".to_owned());
+        }
+        if folder.join("solution").exists() {
+            return Err("the export holds solution/".to_owned());
+        }
+        let log = Command::new("git")
+            .current_dir(&folder)
+            .args(["rev-list", "--count", "HEAD"])
+            .output()
+            .map_err(|error| format!("git: {error}"))?;
+        match String::from_utf8_lossy(&log.stdout).trim() {
+            "1" => Ok(()),
+            other => Err(format!("the export has {other:?} commits, expected one")),
+        }
+    })();
+    let _ = std::fs::remove_dir_all(&folder);
+    result
 }
 
 // ---------------------------------------------------------------------------------------------

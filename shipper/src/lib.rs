@@ -22,6 +22,8 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, SdkConfig};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
+use tracing::instrument::WithSubscriber;
+use tracing::subscriber::NoSubscriber;
 
 pub use batch::{
     event_size, split_into_batches, truncate_message, InputEvent, EVENT_OVERHEAD_BYTES,
@@ -96,7 +98,12 @@ impl Shipper {
     /// Best called from within a tokio runtime (see [`Shipper::with_sink`]).
     pub fn from_env(config: ShipperConfig) -> Shipper {
         Self::spawn(config, |config, shared, rx| async move {
-            let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+            // Quietly: on a machine without AWS the SDK warns about each place it looked for a
+            // region (instance metadata, three times); the shipper's one warning says enough.
+            let sdk = aws_config::defaults(BehaviorVersion::latest())
+                .load()
+                .with_subscriber(NoSubscriber::default())
+                .await;
             worker::run_checked(config, shared, rx, sdk).await;
         })
     }

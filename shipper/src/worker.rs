@@ -8,6 +8,8 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::config::ProvideCredentials;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
+use tracing::instrument::WithSubscriber;
+use tracing::subscriber::NoSubscriber;
 
 use crate::batch::{split_into_batches, InputEvent, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
 use crate::sink::{CloudWatchSink, Sink, SinkError};
@@ -39,8 +41,11 @@ pub(crate) async fn run_checked(
 ) {
     let problem = match sdk.credentials_provider() {
         None => Some("no credentials provider is configured".to_owned()),
+        // Quietly: the credential chain warns about every provider that failed (instance
+        // metadata on a laptop); `reason` below keeps what went wrong, in one line.
         Some(provider) => provider
             .provide_credentials()
+            .with_subscriber(NoSubscriber::default())
             .await
             .err()
             // The short form: the full chain repeats every provider and fills a screen.

@@ -18,9 +18,11 @@ pub struct AppProcess {
     port: u16,
 }
 
-/// Environment that keeps the AWS SDK away from real accounts and instance metadata.
+/// Environment that keeps the AWS SDK away from real accounts and instance metadata. The
+/// metadata service is not disabled but unreachable (a closed local port), as on a laptop, so
+/// that the app's tests see what a student sees without credentials.
 pub const NO_AWS: [(&str, &str); 4] = [
-    ("AWS_EC2_METADATA_DISABLED", "true"),
+    ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
     ("AWS_CONFIG_FILE", "/nonexistent/aws/config"),
     (
         "AWS_SHARED_CREDENTIALS_FILE",

@@ -1,0 +1,301 @@
+//! The student edition (`cargo xtask student-repo DIR`), tried as a course hands it out.
+//!
+//! Quick tier: the export holds no answer and its lock file is consistent. Slow tier: the whole
+//! student journey in the export: a `--locked` build, the untouched starter graded (1 point of
+//! 11, the table and the score printed), then the lab's changes applied and graded (11 of 11).
+//! The export's builds share the kit's target folder, so only its own crates compile again.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use checks::tasks;
+
+/// Text that points at an answer or at the kit's internals, which the student edition lacks.
+const FORBIDDEN_TEXT: &[&str] = &[
+    "solution/",
+    "solved/",
+    "CHECKS_TARGET=solution",
+    "APP=solution",
+    "app=solution",
+    "tutor.md",
+    "calibration.md",
+    "scripts/calibrat",
+    "selftest",
+    "kit-only",
+    "student-edition:",
+];
+
+/// Files and folders of the kit that must not be in the student edition.
+const FORBIDDEN_PATHS: &[&str] = &[
+    "solution",
+    "k6/solved",
+    "k6/calibration",
+    "terraform/solved",
+    "docs/tutor.md",
+    "docs/calibration.md",
+    "docs/performance.md",
+    "docs/decisions.md",
+    "selftest",
+    "xtask",
+    "bench",
+    "scripts/calibrate.sh",
+    ".ci",
+    ".cargo",
+];
+
+fn kit_root() -> PathBuf {
+    checks::target::kit_root()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // As in the grader's own nested builds: a build script that watches one of the running
+    // test's variables would rebuild half the dependencies.
+    for key in checks::target::cargo_variables_of_this_test() {
+        command.env_remove(key);
+    }
+    command.env_remove("CHECKS_SKIP_LAB");
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A fresh export in a temporary folder, removed when dropped.
+struct Export(PathBuf);
+
+impl Export {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "student-edition-{name}-{}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let output = cargo()
+            .current_dir(kit_root())
+            .args(["xtask", "student-repo"])
+            .arg(&dir)
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo xtask student-repo failed:\n{}",
+            text(&output)
+        );
+        Self(dir)
+    }
+
+    fn git_status(&self) -> String {
+        let output = Command::new("git")
+            .current_dir(&self.0)
+            .args(["status", "--porcelain", "--untracked-files=all"])
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "{}", text(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `cargo ARGS` in the export, with the kit's target folder.
+    fn cargo(&self, args: &[&str]) -> Output {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| kit_root().join("target"), PathBuf::from);
+        cargo()
+            .current_dir(&self.0)
+            .args(args)
+            .env("CARGO_TARGET_DIR", target)
+            .env("CHECKS_RESULTS", self.0.join("target/checks/results.json"))
+            .output()
+            .expect("cargo runs")
+    }
+}
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every `file:line` of `dir` that holds forbidden text, and every forbidden path it has.
+fn answers_in(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = FORBIDDEN_PATHS
+        .iter()
+        .filter(|path| dir.join(path).exists())
+        .map(|path| format!("{path} exists"))
+        .collect();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).expect("readable") {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .display()
+                .to_string();
+            if name == ".git" || name == "target" {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            for (number, line) in text.lines().enumerate() {
+                for forbidden in FORBIDDEN_TEXT {
+                    if line.contains(forbidden) {
+                        found.push(format!("{name}:{}: {forbidden:?}", number + 1));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_export_holds_no_answer_and_a_consistent_lock_file() {
+    let export = Export::new("scan");
+    let dir = &export.0;
+    assert_eq!(answers_in(dir), Vec::<String>::new());
+    for needed in [
+        "starter/src/telemetry.rs",
+        "starter/tests/logs.rs",
+        "api/Cargo.toml",
+        "shipper/Cargo.toml",
+        "testkit/Cargo.toml",
+        "checks/tests/lab.rs",
+        "k6/planners-and-studiers.js",
+        "terraform/task-size.auto.tfvars",
+        "docs/handout.md",
+        ".github/workflows/classroom.yml",
+        ".gitignore",
+        "Cargo.lock",
+    ] {
+        assert!(dir.join(needed).is_file(), "the export lacks {needed}");
+    }
+    let readme = fs::read_to_string(dir.join("README.md")).expect("a README");
+    assert!(readme.contains("Students: check your work"), "{readme}");
+    assert!(!readme.contains("Tutors"), "{readme}");
+    // The handed-out files are the kit's, unchanged.
+    for handed_out in ["k6/planners-and-studiers.js", "terraform/task-size.auto.tfvars"] {
+        assert_eq!(
+            fs::read(dir.join(handed_out)).expect("exported"),
+            fs::read(kit_root().join(handed_out)).expect("in the kit"),
+            "{handed_out}"
+        );
+    }
+    // The lock needs no rewrite: `--locked` accepts it, and the kit's lock held more.
+    let metadata = export.cargo(&["metadata", "--format-version", "1", "--locked", "--offline"]);
+    assert!(metadata.status.success(), "{}", text(&metadata));
+    let packages = |lock: &str| lock.matches("[[package]]").count();
+    let exported = fs::read_to_string(dir.join("Cargo.lock")).expect("a lock");
+    let kit = fs::read_to_string(kit_root().join("Cargo.lock")).expect("the kit's lock");
+    assert!(packages(&exported) < packages(&kit));
+    assert!(!exported.contains("name = \"solution\""));
+    assert_eq!(export.git_status(), "", "the export's first commit holds everything");
+}
+
+/// What `cargo test -p checks` printed: (stderr and stdout, exit code).
+fn grade(export: &Export) -> (String, Option<i32>) {
+    let output = export.cargo(&["test", "-p", "checks", "--locked"]);
+    (text(&output), output.status.code())
+}
+
+fn assert_table(all: &str, passing: &[&str]) {
+    assert!(all.contains("Lab tasks:"), "no table:\n{all}");
+    for task in tasks::ALL {
+        if passing.contains(&task.name) {
+            let line = format!("PASS  {} ({} points)", task.name, task.points);
+            assert!(all.contains(&line), "no `{line}`:\n{all}");
+        } else {
+            let failure = all
+                .lines()
+                .find(|line| line.trim_start().starts_with(&format!("FAIL  {}:", task.name)))
+                .unwrap_or_else(|| panic!("{} does not fail in the table:\n{all}", task.name));
+            assert!(
+                ["docs/handout.md", "README", "See "]
+                    .iter()
+                    .any(|hint| failure.contains(hint)),
+                "{} fails without saying where to look: {failure}",
+                task.name
+            );
+        }
+    }
+}
+
+/// The lab's changes, as a student makes them: the solution's files over the starter's (the
+/// package keeps its name), the solved k6 script and task size over the handed-out ones.
+fn do_the_lab(dir: &Path) {
+    let kit = kit_root();
+    copy_dir(&kit.join("solution"), &dir.join("starter"));
+    let manifest = dir.join("starter/Cargo.toml");
+    let text = fs::read_to_string(&manifest).expect("a manifest");
+    fs::write(
+        &manifest,
+        text.replace("name = \"solution\"", "name = \"starter\""),
+    )
+    .expect("written");
+    for (solved, handed_out) in [
+        (
+            "k6/solved/planners-and-studiers.js",
+            "k6/planners-and-studiers.js",
+        ),
+        (
+            "terraform/solved/task-size.auto.tfvars",
+            "terraform/task-size.auto.tfvars",
+        ),
+    ] {
+        fs::copy(kit.join(solved), dir.join(handed_out)).expect("copied");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("a folder");
+    for entry in fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("an entry");
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let destination = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &destination);
+        } else {
+            fs::copy(entry.path(), destination).expect("copied");
+        }
+    }
+}
+
+#[test]
+#[ignore = "slow tier: cargo xtask test --slow"]
+fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
+    let export = Export::new("journey");
+    let build = export.cargo(&["test", "-p", "checks", "--no-run", "--locked"]);
+    assert!(build.status.success(), "{}", text(&build));
+    let build = export.cargo(&["build", "-p", "checks", "-p", "starter", "--locked"]);
+    assert!(build.status.success(), "{}", text(&build));
+    assert_eq!(export.git_status(), "", "the first build changed tracked files");
+
+    let total: u32 = tasks::ALL.iter().map(|task| task.points).sum();
+    let (all, code) = grade(&export);
+    assert_table(&all, &["api_still_works"]);
+    assert!(all.contains(&format!("Score: 1/{total}\n")), "{all}");
+    assert_ne!(code, Some(0), "lab tasks fail, so the command fails:\n{all}");
+    assert_eq!(export.git_status(), "", "grading changed tracked files");
+
+    do_the_lab(&export.0);
+    // The lab adds dependencies: Cargo records them in the lock, as it would for the student.
+    let build = export.cargo(&["build", "-p", "checks", "-p", "starter"]);
+    assert!(build.status.success(), "{}", text(&build));
+    let (all, code) = grade(&export);
+    let names: Vec<&str> = tasks::ALL.iter().map(|task| task.name).collect();
+    assert_table(&all, &names);
+    assert!(all.contains(&format!("Score: {total}/{total}\n")), "{all}");
+    assert_eq!(code, Some(0), "{all}");
+}
