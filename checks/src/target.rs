@@ -66,8 +66,8 @@ impl Target {
             Ok(name) if !name.trim().is_empty() => name.trim().to_owned(),
             _ => "starter".to_owned(),
         };
-        let is_crate = !name.contains(['/', '\\', '.'])
-            && kit_root().join(&name).join("Cargo.toml").is_file();
+        let is_crate =
+            !name.contains(['/', '\\', '.']) && kit_root().join(&name).join("Cargo.toml").is_file();
         if !is_crate {
             return Err(format!(
                 "CHECKS_TARGET={name:?} is not a crate folder of this repository: leave it unset \

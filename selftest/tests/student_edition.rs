@@ -72,10 +72,8 @@ struct Export(PathBuf);
 
 impl Export {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "student-edition-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("student-edition-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let output = cargo()
             .current_dir(kit_root())
@@ -184,7 +182,10 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
     assert!(readme.contains("Students: check your work"), "{readme}");
     assert!(!readme.contains("Tutors"), "{readme}");
     // The handed-out files are the kit's, unchanged.
-    for handed_out in ["k6/planners-and-studiers.js", "terraform/task-size.auto.tfvars"] {
+    for handed_out in [
+        "k6/planners-and-studiers.js",
+        "terraform/task-size.auto.tfvars",
+    ] {
         assert_eq!(
             fs::read(dir.join(handed_out)).expect("exported"),
             fs::read(kit_root().join(handed_out)).expect("in the kit"),
@@ -199,7 +200,11 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
     let kit = fs::read_to_string(kit_root().join("Cargo.lock")).expect("the kit's lock");
     assert!(packages(&exported) < packages(&kit));
     assert!(!exported.contains("name = \"solution\""));
-    assert_eq!(export.git_status(), "", "the export's first commit holds everything");
+    assert_eq!(
+        export.git_status(),
+        "",
+        "the export's first commit holds everything"
+    );
 }
 
 /// What `cargo test -p checks` printed: (stderr and stdout, exit code).
@@ -217,7 +222,10 @@ fn assert_table(all: &str, passing: &[&str]) {
         } else {
             let failure = all
                 .lines()
-                .find(|line| line.trim_start().starts_with(&format!("FAIL  {}:", task.name)))
+                .find(|line| {
+                    line.trim_start()
+                        .starts_with(&format!("FAIL  {}:", task.name))
+                })
                 .unwrap_or_else(|| panic!("{} does not fail in the table:\n{all}", task.name));
             assert!(
                 ["docs/handout.md", "README", "See "]
@@ -280,13 +288,21 @@ fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
     assert!(build.status.success(), "{}", text(&build));
     let build = export.cargo(&["build", "-p", "checks", "-p", "starter", "--locked"]);
     assert!(build.status.success(), "{}", text(&build));
-    assert_eq!(export.git_status(), "", "the first build changed tracked files");
+    assert_eq!(
+        export.git_status(),
+        "",
+        "the first build changed tracked files"
+    );
 
     let total: u32 = tasks::ALL.iter().map(|task| task.points).sum();
     let (all, code) = grade(&export);
     assert_table(&all, &["api_still_works"]);
     assert!(all.contains(&format!("Score: 1/{total}\n")), "{all}");
-    assert_ne!(code, Some(0), "lab tasks fail, so the command fails:\n{all}");
+    assert_ne!(
+        code,
+        Some(0),
+        "lab tasks fail, so the command fails:\n{all}"
+    );
     assert_eq!(export.git_status(), "", "grading changed tracked files");
 
     do_the_lab(&export.0);

@@ -115,5 +115,9 @@ async fn without_credentials_one_warning_even_when_the_chain_reaches_imds() {
         lines.join("\n")
     );
     assert!(lines[0].contains("WARN"), "{}", lines[0]);
-    assert!(lines[0].contains("no AWS credentials found"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("no AWS credentials found"),
+        "{}",
+        lines[0]
+    );
 }

@@ -126,7 +126,14 @@ fn kit_root() -> PathBuf {
 fn kit_files(kit: &Path) -> anyhow::Result<Vec<String>> {
     let output = Command::new("git")
         .current_dir(kit)
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+        ])
         .args(INCLUDED)
         .output()
         .context("cannot run git (the export reads the kit's file list from git)")?;
@@ -275,7 +282,11 @@ pub fn answers_in(dir: &Path) -> anyhow::Result<Vec<String>> {
             };
             for (number, line) in text.lines().enumerate() {
                 if let Some(marker) = ANSWER_MARKERS.iter().find(|m| line.contains(*m)) {
-                    found.push(format!("{name}:{}: {marker:?} in {}", number + 1, line.trim()));
+                    found.push(format!(
+                        "{name}:{}: {marker:?} in {}",
+                        number + 1,
+                        line.trim()
+                    ));
                 }
             }
         }
@@ -304,7 +315,12 @@ fn commit(dir: &Path) -> anyhow::Result<()> {
     let git = |args: &[&str]| -> anyhow::Result<()> {
         let status = Command::new("git")
             .current_dir(dir)
-            .args(["-c", "user.name=TaskOverflow kit", "-c", "user.email=kit@taskoverflow.invalid"])
+            .args([
+                "-c",
+                "user.name=TaskOverflow kit",
+                "-c",
+                "user.email=kit@taskoverflow.invalid",
+            ])
             .args(args)
             .status()
             .context("cannot run git")?;
@@ -313,5 +329,10 @@ fn commit(dir: &Path) -> anyhow::Result<()> {
     };
     git(&["init", "--quiet", "--initial-branch=main"])?;
     git(&["add", "--all"])?;
-    git(&["commit", "--quiet", "--message", "TaskOverflow lab: the assignment template"])
+    git(&[
+        "commit",
+        "--quiet",
+        "--message",
+        "TaskOverflow lab: the assignment template",
+    ])
 }
