@@ -336,3 +336,49 @@ fn commit(dir: &Path) -> anyhow::Result<()> {
         "TaskOverflow lab: the assignment template",
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{student_edition_of, workspace_manifest};
+
+    #[test]
+    fn kit_only_passages_go_and_student_edition_passages_come_in() {
+        let code = "a\n# kit-only: begin\nkit\n# kit-only: end\n# student-edition: begin\n#   indented = 1\n#\n# x\n# student-edition: end\nb\n";
+        assert_eq!(
+            student_edition_of(code, false).expect("balanced"),
+            "a\n  indented = 1\n\nx\nb\n"
+        );
+        let markdown = "a\n<!-- kit-only: begin -->\nkit\n<!-- kit-only: end -->\n<!-- student-edition: begin\n# Heading\nstudent-edition: end -->\nb\n";
+        assert_eq!(
+            student_edition_of(markdown, true).expect("balanced"),
+            "a\n# Heading\nb\n"
+        );
+        let untouched = "no markers\nat all";
+        assert_eq!(
+            student_edition_of(untouched, false).expect("fine"),
+            untouched
+        );
+    }
+
+    #[test]
+    fn unbalanced_markers_are_refused() {
+        for broken in [
+            "# kit-only: begin\nkit\n",
+            "kit\n# kit-only: end\n",
+            "# kit-only: begin\n# student-edition: begin\n# student-edition: end\n# kit-only: end\n",
+            "# student-edition: begin\n# kit-only: end\n",
+        ] {
+            assert!(student_edition_of(broken, false).is_err(), "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn the_workspace_keeps_only_the_student_editions_members() {
+        let kit = "[workspace]\nresolver = \"2\"\nmembers = [\"api\", \"solution\", \"selftest\"]\n\n[workspace.dependencies]\nx = \"1\"\n";
+        let manifest = workspace_manifest(kit).expect("a members line");
+        assert!(manifest
+            .contains("members = [\"api\", \"starter\", \"shipper\", \"testkit\", \"checks\"]\n"));
+        assert!(manifest.contains("[workspace.dependencies]\nx = \"1\"\n"));
+        assert!(workspace_manifest("[workspace]\n").is_err());
+    }
+}
