@@ -1,4 +1,4 @@
-//! Every command the README and the handout show works as written (issue 5, "the docs stay
+//! Every command the README and the handout show works as written ("the docs stay
 //! true"). The commands are read from the ```sh blocks of `DOCS`; `TABLE` says, for each one,
 //! how it is exercised and what counts as success. A command in a doc but not in the table fails
 //! (add it), and so does a table entry no doc shows any more (remove it).

@@ -1,4 +1,4 @@
-//! `terraform/` keeps the Learner Lab's rules and the lab's contract (spec §6), checked on the
+//! `terraform/` keeps the Learner Lab's rules and the lab's contract, checked on the
 //! parsed HCL: `terraform validate` would need the providers, which cannot be downloaded here.
 //!
 //! The rules are one function, [`violations`], that lists every rule a configuration breaks. The
@@ -22,7 +22,7 @@ fn solved(dir: &Path) -> Vec<PathBuf> {
     vec![dir.join("solved/task-size.auto.tfvars")]
 }
 
-/// The fields of the solution's JSON log lines (spec §4, docs/handout.md).
+/// The fields of the solution's JSON log lines (docs/handout.md).
 const LOGGED_FIELDS: [&str; 10] = [
     "timestamp",
     "level",
