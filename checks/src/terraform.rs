@@ -89,7 +89,8 @@ pub fn task_size(dir: &Path, overrides: &[PathBuf]) -> Result<TaskSize, String> 
         .collect::<Result<_, _>>()?;
 
     let size = |key: &str, unit: &str| -> Result<u32, String> {
-        let context = format!("{file}: cannot work out the `{key}` of aws_ecs_task_definition.{name}");
+        let context =
+            format!("{file}: cannot work out the `{key}` of aws_ecs_task_definition.{name}");
         let expr = attribute(definition.body(), key)
             .ok_or_else(|| format!("{file}: aws_ecs_task_definition.{name} has no `{key}`"))?;
         let (value, from) = match variable_name(expr) {
@@ -150,7 +151,10 @@ fn variable_value<'a>(
     let read = if variable_files.is_empty() {
         "no variable file was read".to_owned()
     } else {
-        let names: Vec<&str> = variable_files.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = variable_files
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         format!("none of {} sets it", names.join(", "))
     };
     Err(format!(
@@ -438,7 +442,10 @@ resource "aws_ecs_task_definition" "app" {
             ],
         );
         let error = task_size(&dir, &[]).expect_err("a block in a variable file");
-        assert!(error.contains("terraform/size.auto.tfvars: a variable file"), "{error}");
+        assert!(
+            error.contains("terraform/size.auto.tfvars: a variable file"),
+            "{error}"
+        );
     }
 
     #[test]
