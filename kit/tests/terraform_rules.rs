@@ -1721,3 +1721,52 @@ fn a_provider_without_an_exact_version_breaks_exactly_that_rule() {
          Some(\"5.100.0\"), not 5.99.0"
     );
 }
+
+/// The handout's steps and terraform/README.md tell a student whose app already created the log
+/// group the same thing, and it is what logs.tf does: nothing to delete or import first.
+#[test]
+fn the_handout_and_the_readme_agree_about_an_existing_log_group() {
+    let root = terraform_dir().join("..");
+    let read = |file: &str| {
+        fs::read_to_string(root.join(file))
+            .unwrap_or_else(|error| panic!("read {file}: {error}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let handout = read("docs/handout.md");
+    let steps = handout
+        .split("## Deploying with Terraform")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let steps: String = steps.split_whitespace().collect::<Vec<_>>().join(" ");
+    let readme = read("terraform/README.md");
+    for (doc, text) in [
+        ("docs/handout.md", &steps),
+        ("terraform/README.md", &readme),
+    ] {
+        for promise in [
+            "the log group `taskoverflow` exists already",
+            "the apply keeps it and its log lines",
+            "nothing to delete or import first",
+        ] {
+            assert!(text.contains(promise), "{doc} does not say {promise:?}");
+        }
+        for old_advice in ["terraform import", "delete-log-group"] {
+            assert!(
+                !text.contains(old_advice),
+                "{doc} still tells students to run {old_advice}"
+            );
+        }
+    }
+    // And logs.tf does what they promise (the log group rule checks the details).
+    assert_eq!(
+        violations(&terraform_dir(), &[])
+            .iter()
+            .filter(|line| line.contains("log group") || line.contains("terraform_data"))
+            .count(),
+        0
+    );
+}
