@@ -94,12 +94,16 @@ resource "aws_ecs_service" "app" {
   # Start-up waits for the database and runs the migrations before it answers health checks.
   health_check_grace_period_seconds = 90
 
-  # A deployment whose tasks keep failing stops and goes back to the last one that worked, so
-  # `terraform apply` reports the failure instead of the service retrying for ever.
+  # A deployment whose tasks keep failing stops and goes back to the last one that worked,
+  # instead of the service starting new tasks for ever. `terraform apply` waits for the
+  # deployment to settle, and the postcondition below turns a rollback (the service settled on
+  # an older task definition) into a failed apply: on its own, the wait counts a rollback as
+  # success.
   deployment_circuit_breaker {
     enable   = true
     rollback = true
   }
+  wait_for_steady_state = true
 
   network_configuration {
     subnets          = data.aws_subnets.default.ids
@@ -114,6 +118,13 @@ resource "aws_ecs_service" "app" {
   }
 
   depends_on = [aws_lb_listener.http]
+
+  lifecycle {
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.app.arn
+      error_message = "The deployment failed and ECS rolled the service back to its previous task definition: see the stopped tasks' \"Stopped reason\" in the ECS console and the log group /ecs/taskoverflow."
+    }
+  }
 }
 
 # Scaling out (optional, off by default): Application Auto Scaling adds tasks when their average

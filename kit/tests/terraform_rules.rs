@@ -786,6 +786,30 @@ fn deployments_roll_back(config: &Config, found: &mut Vec<String>) {
                 file.name
             ));
         }
+        let waits = attribute(service.body(), "wait_for_steady_state")
+            .is_some_and(|value| config.evaluate(value) == Ok(Value::Bool(true)));
+        let rollback_fails = service
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "lifecycle")
+            .flat_map(|lifecycle| lifecycle.body().blocks())
+            .filter(|inner| inner.identifier() == "postcondition")
+            .filter_map(|postcondition| attribute(postcondition.body(), "condition"))
+            .any(|condition| {
+                let text = condition.to_string();
+                text.contains("self.task_definition")
+                    && references(condition)
+                        .iter()
+                        .any(|(kind, _)| kind == "aws_ecs_task_definition")
+            });
+        if !(waits && rollback_fails) {
+            found.push(format!(
+                "{}: aws_ecs_service.{name}: needs wait_for_steady_state = true and a \
+                 postcondition that self.task_definition is the new task definition, or a \
+                 rolled-back deployment counts as a successful apply",
+                file.name
+            ));
+        }
     }
 }
 
@@ -1612,6 +1636,24 @@ fn a_database_user_that_would_break_the_url_is_refused() {
                 .all(|line| line
                     .starts_with("variable \"db_username\": its validation lets through")),
         "{found:#?}"
+    );
+}
+
+#[test]
+fn an_apply_that_does_not_wait_for_the_deployment_breaks_exactly_that_rule() {
+    let dir = mutated("no-wait", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "wait_for_steady_state = true",
+            "wait_for_steady_state = false",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecs.tf: aws_ecs_service.app: needs wait_for_steady_state = true and a \
+         postcondition that self.task_definition is the new task definition, or a rolled-back \
+         deployment counts as a successful apply"
     );
 }
 
