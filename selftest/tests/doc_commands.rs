@@ -219,6 +219,13 @@ const TABLE: &[Known] = &[
         success: "needs AWS: the variable file exists and sets task_cpu and task_memory, both \
                   declared in variables.tf",
     },
+    Known {
+        command: "terraform providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64",
+        how: How::Files(terraform_lock_file),
+        success: "needs the provider registry: .terraform.lock.hcl exists and locks every provider \
+                  providers.tf requires (selftest/tests/terraform_rules.rs checks versions and \
+                  checksums)",
+    },
 ];
 
 /// k6's SCALE for every load test here: about five seconds (k6/README.md's table).
@@ -1262,6 +1269,23 @@ fn terraform_configuration(_command: &str) -> Result<(), String> {
             "terraform/README.md lists files that do not exist: {missing:?}"
         ))
     }
+}
+
+fn terraform_lock_file(_command: &str) -> Result<(), String> {
+    let lock = read("terraform/.terraform.lock.hcl");
+    for source in ["hashicorp/aws", "hashicorp/random"] {
+        let required = read("terraform/providers.tf").contains(&format!("\"{source}\""));
+        let locked = lock.contains(&format!("provider \"registry.terraform.io/{source}\""));
+        if required && !locked {
+            return Err(format!(
+                "terraform/.terraform.lock.hcl does not lock {source}"
+            ));
+        }
+    }
+    if lock.is_empty() {
+        return Err("terraform/.terraform.lock.hcl is missing or empty".to_owned());
+    }
+    Ok(())
 }
 
 fn terraform_solved_var_file(command: &str) -> Result<(), String> {
