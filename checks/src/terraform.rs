@@ -243,7 +243,7 @@ fn files_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
 }
 
 /// A path as messages print it: relative to the folder that holds `dir`, e.g. `terraform/ecs.tf`.
-fn display_name(dir: &Path, path: &Path) -> String {
+pub fn display_name(dir: &Path, path: &Path) -> String {
     let base = dir.parent().unwrap_or(dir);
     path.strip_prefix(base)
         .unwrap_or(path)
@@ -252,7 +252,8 @@ fn display_name(dir: &Path, path: &Path) -> String {
         .replace('\\', "/")
 }
 
-fn parse(path: &Path, name: &str) -> Result<Body, String> {
+/// One HCL file, parsed (not evaluated); `name` is how messages call it.
+pub fn parse(path: &Path, name: &str) -> Result<Body, String> {
     let text = fs::read_to_string(path).map_err(|error| format!("cannot read {name}: {error}"))?;
     hcl::parse(&text).map_err(|error| format!("{name} is not valid HCL: {error}"))
 }

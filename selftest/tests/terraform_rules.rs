@@ -1270,6 +1270,18 @@ fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     dir
 }
 
+/// Replaces the one occurrence of `find` in `file` by `replace`.
+fn replace_once(dir: &Path, file: &str, find: &str, replace: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).expect("read the file to change");
+    assert_eq!(
+        text.matches(find).count(),
+        1,
+        "{file} should have {find:?} once"
+    );
+    fs::write(&path, text.replace(find, replace)).expect("write the changed file");
+}
+
 /// Replaces the one line of `file` that contains `marker` (keeping its indentation).
 fn replace_line(dir: &Path, file: &str, marker: &str, new_line: &str) {
     let path = dir.join(file);
@@ -1418,11 +1430,8 @@ fn a_literal_password_breaks_exactly_that_rule() {
 #[test]
 fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
     let dir = mutated("password-in-url", |dir| {
-        let path = dir.join("database.tf");
-        let text = fs::read_to_string(&path).expect("read database.tf");
         let find = ":${random_password.database.result}@";
-        assert_eq!(text.matches(find).count(), 1);
-        fs::write(&path, text.replace(find, ":hunter2hunter2@")).expect("write database.tf");
+        replace_once(dir, "database.tf", find, ":hunter2hunter2@");
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -1433,11 +1442,12 @@ fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
 #[test]
 fn a_field_the_logs_do_not_have_breaks_exactly_that_rule() {
     let dir = mutated("unknown-field", |dir| {
-        let path = dir.join("queries.tf");
-        let text = fs::read_to_string(&path).expect("read queries.tf");
-        let find = "latency_ms, hostname";
-        assert_eq!(text.matches(find).count(), 1);
-        fs::write(&path, text.replace(find, "latency_ms, host")).expect("write queries.tf");
+        replace_once(
+            dir,
+            "queries.tf",
+            "latency_ms, hostname",
+            "latency_ms, host",
+        );
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -1672,14 +1682,12 @@ fn a_deployment_without_rollback_breaks_exactly_that_rule() {
 #[test]
 fn a_database_url_without_tls_breaks_exactly_that_rule() {
     let dir = mutated("no-tls", |dir| {
-        let path = dir.join("database.tf");
-        let text = fs::read_to_string(&path).expect("read database.tf");
-        assert_eq!(text.matches("?sslmode=require\"").count(), 1);
-        fs::write(
-            &path,
-            text.replace("?sslmode=require\"", "?sslmode=disable\""),
-        )
-        .expect("write database.tf");
+        replace_once(
+            dir,
+            "database.tf",
+            "?sslmode=require\"",
+            "?sslmode=disable\"",
+        );
     });
     assert_eq!(
         only_violation(&dir),
@@ -1700,15 +1708,12 @@ fn a_database_url_without_tls_breaks_exactly_that_rule() {
 #[test]
 fn a_query_that_counts_health_checks_breaks_exactly_that_rule() {
     let dir = mutated("health-counted", |dir| {
-        let path = dir.join("queries.tf");
-        let text = fs::read_to_string(&path).expect("read queries.tf");
-        let find = "filter message = \"Request finished\" and url != \"/api/v1/health\"\n    | stats count(*) as responses by status, bin(1m)";
-        assert_eq!(text.matches(find).count(), 1);
-        let changed = text.replace(
-            find,
+        replace_once(
+            dir,
+            "queries.tf",
+            "filter message = \"Request finished\" and url != \"/api/v1/health\"\n    | stats count(*) as responses by status, bin(1m)",
             "filter message = \"Request finished\"\n    | stats count(*) as responses by status, bin(1m)",
         );
-        fs::write(&path, changed).expect("write queries.tf");
     });
     let found = violations(&dir, &[]);
     // The saved query and the dashboard widget made from it.

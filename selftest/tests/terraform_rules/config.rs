@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use checks::terraform::{display_name, parse};
 use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Operation, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
@@ -80,21 +81,6 @@ pub fn variable_files(dir: &Path, overrides: &[PathBuf]) -> Vec<PathBuf> {
         .chain(automatic)
         .chain(overrides.iter().cloned())
         .collect()
-}
-
-/// A path as messages print it: relative to the folder that holds `dir`.
-fn display_name(dir: &Path, path: &Path) -> String {
-    let base = dir.parent().unwrap_or(dir);
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-        .replace('\\', "/")
-}
-
-fn parse(path: &Path, name: &str) -> Result<Body, String> {
-    let text = fs::read_to_string(path).map_err(|error| format!("cannot read {name}: {error}"))?;
-    hcl::parse(&text).map_err(|error| format!("{name} is not valid HCL: {error}"))
 }
 
 /// The value of an expression that needs no variables at all (a literal, or an expression of
