@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TaskOverflow's performance benchmark (issue 6, docs/performance.md): the app beside the database's
+# TaskOverflow's performance benchmark (docs/performance.md): the app beside the database's
 # own limit for the same query, and the cost of its logging, on one CPU.
 #
 #   scripts/benchmark.sh                  # about 4 minutes with the default 10 s per measurement

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Emulate an ECS task size on this machine and load-test TaskOverflow in it (spec §6,
-# docs/calibration.md).
+# Emulate an ECS task size on this machine and load-test TaskOverflow in it
+# (docs/calibration.md).
 #
 #   scripts/calibrate.sh --app solution --cpus 0.25 --memory 512m \
 #       --script k6/solved/planners-and-studiers.js --scale 1 --out target/calibration/small.json

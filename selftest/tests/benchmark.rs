@@ -1,4 +1,4 @@
-//! `scripts/benchmark.sh` (issue 6, docs/performance.md) still runs and prints every row of its
+//! `scripts/benchmark.sh` (docs/performance.md) still runs and prints every row of its
 //! table: a quick run of it with tiny durations (about 30 s once the release builds are up to
 //! date). The figures of such a run mean nothing; the figures are in docs/performance.md.
 //!
