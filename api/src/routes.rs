@@ -1,6 +1,7 @@
 //! The HTTP surface: one router per area, merged here.
 
 mod health;
+mod openapi;
 mod page;
 mod todos;
 
@@ -10,6 +11,8 @@ use sqlx::PgPool;
 
 use crate::error::ApiError;
 use crate::todos::TodoRepository;
+
+pub use openapi::ApiDoc;
 
 /// Bodies of a few hundred bytes are all the API ever needs.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -27,7 +30,10 @@ pub fn router(pool: PgPool) -> Router {
         .merge(page::router())
         .nest(
             "/api/v1",
-            Router::new().merge(health::router()).merge(todos::router()),
+            Router::new()
+                .merge(health::router())
+                .merge(todos::router())
+                .merge(openapi::router()),
         )
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -5,15 +5,33 @@ use testkit::AppProcess;
 
 use crate::task::{Context, Problem};
 
-/// Builds (once) and starts the target app; `env` adds to the variables it gets.
+/// Builds (once) and starts the target app on a fresh database; `env` adds to the variables
+/// it gets.
 pub async fn start(ctx: &Context, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
-    let binary = ctx.target.binary()?;
+    // A build error is the student's to fix, whatever the database does.
+    ctx.target.binary()?;
+    let database = fresh_database().await?;
+    start_on(ctx, &database, env)
+}
+
+/// A database of its own for one check.
+pub async fn fresh_database() -> Result<String, Problem> {
     let database = testkit::fresh_database().await.map_err(|error| {
         Problem::Environment(format!(
             "cannot get a PostgreSQL database to run the app against: {error:#}"
         ))
     })?;
-    AppProcess::start(&binary, &database.url, env).map_err(|error| {
+    Ok(database.url)
+}
+
+/// Starts the target app on a database that may already hold its tables.
+pub fn start_on(
+    ctx: &Context,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> Result<AppProcess, Problem> {
+    let binary = ctx.target.binary()?;
+    AppProcess::start(&binary, database_url, env).map_err(|error| {
         Problem::Task(format!(
             "{} does not start and listen: {error:#}",
             ctx.target.crate_path

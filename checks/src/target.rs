@@ -33,7 +33,8 @@ pub struct Target {
 }
 
 /// A change a variant makes to a copy of an app: in `file`, replace `find` (which must
-/// occur exactly once) by `replace`.
+/// occur exactly once) by `replace`. An empty `find` replaces the whole file (or writes a new
+/// one), for a change too big for one edit.
 #[derive(Debug, Clone, Copy)]
 pub struct Edit {
     pub file: &'static str,
@@ -128,6 +129,10 @@ impl Target {
         copy_dir(&kit_root.join(base), &root.join("app"))?;
         for edit in edits {
             let path = root.join("app").join(edit.file);
+            if edit.find.is_empty() {
+                fs::write(&path, edit.replace)?;
+                continue;
+            }
             let text = fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
             let found = text.matches(edit.find).count();
             if found != 1 {

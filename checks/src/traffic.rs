@@ -91,3 +91,73 @@ pub async fn scripted(base_url: &str) -> Result<Vec<Exchange>, Problem> {
     .await?;
     Ok(vec![created, listed, undefined, deleted])
 }
+
+/// What a raw request sent and what came back: the log lines of the request must carry
+/// exactly these values.
+#[derive(Debug, Clone)]
+pub struct RawExchange {
+    pub method: &'static str,
+    /// The request target, byte for byte as sent (the `url` its log lines must show).
+    pub target: String,
+    /// Each `x-request-id` header sent, in order.
+    pub ids_sent: Vec<Vec<u8>>,
+    pub status: u16,
+    pub request_id: Option<String>,
+}
+
+/// Sends one HTTP/1.1 request over a plain socket, so that nothing normalises what a hostile
+/// client would send: quotes and backslashes in the path, odd bytes or a repeated header.
+pub async fn send_raw(
+    base_url: &str,
+    method: &'static str,
+    target: &str,
+    ids: &[&[u8]],
+) -> Result<RawExchange, Problem> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let address = base_url.trim_start_matches("http://");
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\n").into_bytes();
+    for id in ids {
+        request.extend_from_slice(b"x-request-id: ");
+        request.extend_from_slice(id);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"Connection: close\r\n\r\n");
+    let failed =
+        |error: std::io::Error| Problem::Task(format!("{method} {target} got no answer: {error}"));
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(failed)?;
+    stream.write_all(&request).await.map_err(failed)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.map_err(failed)?;
+    let head = String::from_utf8_lossy(&response);
+    let head = head.split("\r\n\r\n").next().unwrap_or_default();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| Problem::Task(format!("{method} {target} got no HTTP status line")))?;
+    let request_id = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-request-id"))
+        .map(|(_, value)| value.trim().to_owned());
+    Ok(RawExchange {
+        method,
+        target: target.to_owned(),
+        ids_sent: ids.iter().map(|id| id.to_vec()).collect(),
+        status,
+        request_id,
+    })
+}
+
+/// Request targets with what a hand-made JSON line breaks on, sent raw: quotes, a backslash,
+/// braces, and percent-encoded newline, tab and non-ASCII (HTTP allows no raw ones). The app
+/// answers each with a 404 or 400 and must log it as faithfully as any other request.
+pub const HOSTILE_TARGETS: [&str; 4] = [
+    "/api/v1/todos/say\"hi\"",
+    "/api/v1/todos/back\\slash{}",
+    "/api/v1/todos?completed='yes'",
+    "/api/v1/todos?window=%0A%09caf%C3%A9%E2%98%95",
+];

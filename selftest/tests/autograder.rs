@@ -80,18 +80,32 @@ fn variant(name: &str, edits: &[Edit]) -> Vec<TaskResult> {
     grade(solved(target))
 }
 
-/// A student who only adds the id to the started/finished lines: SQL lines lack it.
+/// The failure message of `task` (which must have failed).
+fn failure<'a>(results: &'a [TaskResult], task: &str) -> &'a str {
+    match results
+        .iter()
+        .find(|result| result.name == task)
+        .map(|r| &r.verdict)
+    {
+        Some(Verdict::Failed(message)) => message,
+        other => panic!("{task} should have failed, got {other:?}"),
+    }
+}
+
+/// A student who keeps tracing-subscriber's habit of nesting span fields under `span`: the
+/// lines are JSON, but `request_id` is not a top-level field anywhere, so neither the checks
+/// nor a Logs Insights query can find a request's lines.
 #[test]
-fn sql_lines_without_the_request_id_fail_correlation_ids_only() {
+fn nested_span_fields_fail_the_request_id_tasks() {
     let results = variant(
-        "sql-without-request-id",
+        "nested-span-fields",
         &[Edit {
-            file: "src/telemetry/json.rs",
-            find: "if let Some(scope) = ctx.event_scope(event) {",
-            replace: "if let Some(scope) = ctx.event_scope(event).filter(|_| !metadata.target().starts_with(\"sqlx\")) {",
+            file: "src/telemetry.rs",
+            find: ".with_top_level_flattened_span_list()",
+            replace: ".with_current_span(\"span\")",
         }],
     );
-    assert_fails_exactly(&results, &["correlation_ids"]);
+    assert_fails_exactly(&results, &["correlation_ids", "logs_reach_cloudwatch"]);
 }
 
 /// A student who generates ids but never sends them back.
@@ -109,24 +123,46 @@ fn ids_not_returned_in_the_header_fail_correlation_ids_and_cloudwatch() {
     assert_fails_exactly(&results, &["correlation_ids", "logs_reach_cloudwatch"]);
 }
 
-/// A student who prints JSON with `format!`: quotes and newlines in values break the lines.
+/// A student who checks incoming ids loosely ("at most 64 bytes, no spaces"): `a"b`, `a/b`,
+/// `é` and an empty id get through. The lines stay valid JSON (the formatter escapes them),
+/// so only correlation_ids can see it.
 #[test]
-fn hand_made_json_that_breaks_on_quotes_fails_every_log_task() {
+fn a_loose_request_id_check_fails_correlation_ids_only() {
     let results = variant(
-        "hand-made-json",
+        "loose-id-check",
         &[Edit {
-            file: "src/telemetry/json.rs",
-            find: "let Ok(mut bytes) = serde_json::to_vec(&Value::Object(line)) else {\n            return;\n        };",
-            replace: "let fields: Vec<String> = line\n            .iter()\n            .map(|(key, value)| match value {\n                Value::String(text) => format!(\"\\\"{key}\\\":\\\"{text}\\\"\"),\n                other => format!(\"\\\"{key}\\\":{other}\"),\n            })\n            .collect();\n        let mut bytes = format!(\"{{{}}}\", fields.join(\",\")).into_bytes();",
+            file: "src/telemetry/request_id.rs",
+            find: "fn is_valid(id: &[u8]) -> bool {",
+            replace: "fn is_valid(id: &[u8]) -> bool {\n    id.len() <= 64 && !id.contains(&b' ')\n}\n\nfn _strict(id: &[u8]) -> bool {",
         }],
     );
-    assert_fails_exactly(
-        &results,
-        &[
-            "structured_logs",
-            "correlation_ids",
-            "logs_reach_cloudwatch",
-        ],
+    assert_fails_exactly(&results, &["correlation_ids"]);
+    let message = failure(&results, "correlation_ids");
+    assert!(
+        message.contains("must be replaced by a fresh UUID v4"),
+        "the message names the rule: {message}"
+    );
+}
+
+/// A student who builds JSON with `format!`, turning newlines into `\n` but escaping nothing
+/// else: the old grader passed it. A quote in a path or in PostgreSQL's notice on the second
+/// start breaks the line. Shipping itself works, so logs_reach_cloudwatch (ordinary traffic)
+/// passes.
+#[test]
+fn hand_made_json_that_breaks_on_quotes_fails_the_json_tasks() {
+    let results = variant(
+        "format-json",
+        &[Edit {
+            file: "src/telemetry.rs",
+            find: "",
+            replace: include_str!("../fixtures/format_json_telemetry.rs"),
+        }],
+    );
+    assert_fails_exactly(&results, &["structured_logs", "correlation_ids"]);
+    let message = failure(&results, "structured_logs");
+    assert!(
+        message.contains("is not one JSON object") && message.contains("format!"),
+        "the message says what is wrong: {message}"
     );
 }
 

@@ -153,6 +153,25 @@ const TABLE: &[Known] = &[
         success: "not run (it is what runs this test): .cargo/config.toml defines the xtask \
                   alias, xtask/ exists and .ci/run calls the same command",
     },
+    // --- docs/handout.md, "The same questions without AWS" ---
+    Known {
+        command: "jq -c 'select(.request_id == \"PASTE-AN-ID-HERE\") | {timestamp, level, message, status, latency_ms}' app.log",
+        how: How::Files(jq_local_query),
+        success: "run for real by selftest/tests/local_queries.rs on a captured solution log, \
+                  which checks its answers; here: jq is installed and that test reads this section",
+    },
+    Known {
+        command: "jq -s -c 'map(select(.message == \"Request finished\")) | group_by(.timestamp[0:16])[] | (map(.latency_ms) | sort) as $ms | {minute: .[0].timestamp[0:16], requests: length, p50: $ms[length * 0.50 | floor], p95: $ms[length * 0.95 | floor], p99: $ms[length * 0.99 | floor]}' app.log",
+        how: How::Files(jq_local_query),
+        success: "run for real by selftest/tests/local_queries.rs on a captured solution log, \
+                  which checks its answers; here: jq is installed and that test reads this section",
+    },
+    Known {
+        command: "jq -s -c 'map(select(.message == \"Request finished\" and .status >= 400)) | group_by([.status, .url]) | map({status: .[0].status, url: .[0].url, requests: length}) | sort_by(-.requests)[]' app.log",
+        how: How::Files(jq_local_query),
+        success: "run for real by selftest/tests/local_queries.rs on a captured solution log, \
+                  which checks its answers; here: jq is installed and that test reads this section",
+    },
     // --- docs/handout.md, "Load testing with k6" ---
     Known {
         command: "ENDPOINT=http://localhost:6400 k6 run k6/planners-and-studiers.js",
@@ -1346,6 +1365,22 @@ fn terraform_solved_var_file(command: &str) -> Result<(), String> {
         if !variables.contains(&format!("variable \"{name}\"")) {
             return Err(format!("terraform/variables.tf does not declare {name}"));
         }
+    }
+    Ok(())
+}
+
+/// The handout's jq commands need a captured log of the solution: `selftest/tests/local_queries.rs`
+/// makes one and checks their answers.
+fn jq_local_query(command: &str) -> Result<(), String> {
+    let version = run("jq --version", &kit_root(), &[])?;
+    if !version.status.success() {
+        return Err(format!("jq is not installed: {}", text(&version)));
+    }
+    let test = read("selftest/tests/local_queries.rs");
+    if !command.starts_with("jq ") || !test.contains("## The same questions without AWS") {
+        return Err(
+            "selftest/tests/local_queries.rs no longer runs the handout's jq section".to_owned(),
+        );
     }
     Ok(())
 }

@@ -1,10 +1,8 @@
 //! Logging after the lab: one JSON object per line, with a correlation ID per request.
 //!
-//! Every line has `timestamp`, `level`, `location`, `message` and `hostname`. Lines written
-//! while a request is served also carry the request span's `request_id`, `method` and `url`,
-//! SQL statements included, and `Request finished` adds `status` and `latency_ms`.
+//! json-subscriber writes the lines: span fields (`request_id`, `method`, `url`) are flattened
+//! to the top level, so every line written while a request is served carries them.
 
-mod json;
 mod request_id;
 
 use std::time::Duration;
@@ -13,15 +11,18 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::Router;
 use cloudwatch_shipper::{Shipper, ShipperConfig};
+use json_subscriber::JsonLayer;
 use tower::ServiceBuilder;
-use tower_http::request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::{Metadata, Span};
+use tracing_subscriber::fmt::time::SystemTime;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
+const ACCESS_LOG: &str = "taskoverflow::access";
 const FLUSH_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Keeps the log shipper alive until the app flushes it on the way out.
@@ -29,21 +30,40 @@ pub struct Telemetry {
     shipper: Shipper,
 }
 
-/// JSON lines to stdout and to CloudWatch Logs, one stream per host (ECS task).
+/// JSON lines to stdout and, one stream per source, to CloudWatch Logs.
 pub fn init(log_group: &str) -> Telemetry {
-    let hostname = gethostname::gethostname().to_string_lossy().into_owned();
     let shipper = Shipper::from_env(ShipperConfig::new(log_group));
-    let stream = hostname.clone();
-    let writer = std::io::stdout.and(shipper.make_writer(move |_: &Metadata<'_>| stream.clone()));
+    let writer = std::io::stdout.and(shipper.make_writer(stream_for));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut json = JsonLayer::new(writer);
+    json.with_timer("timestamp", SystemTime)
+        .with_level("level")
+        .with_target("location")
+        .with_top_level_flattened_span_list()
+        // sqlx's statement lines have no message; their `summary` ("INSERT INTO todos …") is one.
+        .with_flattened_event_with_renames(
+            |name, _| if name == "summary" { "message" } else { name },
+            (),
+        );
+    let hostname = gethostname::gethostname().to_string_lossy().into_owned();
+    json.add_static_field("hostname", hostname.into());
     let installed = tracing_subscriber::registry()
         .with(filter)
-        .with(json::JsonLayer::new(writer, hostname))
+        .with(json)
         .try_init();
     if let Err(error) = installed {
         eprintln!("logging was already set up: {error}");
     }
     Telemetry { shipper }
+}
+
+fn stream_for(metadata: &Metadata<'_>) -> String {
+    let stream = match metadata.target() {
+        ACCESS_LOG => "http-access",
+        target if target.starts_with("sqlx") => "sql",
+        _ => "app",
+    };
+    stream.to_owned()
 }
 
 impl Telemetry {
@@ -59,14 +79,17 @@ impl Telemetry {
 pub fn instrument(router: Router) -> Router {
     router.layer(
         ServiceBuilder::new()
-            .map_request(request_id::drop_invalid)
-            .layer(SetRequestIdLayer::x_request_id(request_id::MakeUuid))
+            .map_request(request_id::drop_unless_valid)
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(request_span)
-                    .on_request(|_: &Request<Body>, _: &Span| tracing::info!("Request started"))
+                    .on_request(|_: &Request<Body>, _: &Span| {
+                        tracing::info!(target: ACCESS_LOG, "Request started");
+                    })
                     .on_response(|response: &Response<Body>, latency: Duration, _: &Span| {
                         tracing::info!(
+                            target: ACCESS_LOG,
                             status = response.status().as_u16(),
                             latency_ms = latency.as_secs_f64() * 1000.0,
                             "Request finished"
@@ -80,15 +103,7 @@ pub fn instrument(router: Router) -> Router {
 }
 
 fn request_span(request: &Request<Body>) -> Span {
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or_default();
-    tracing::info_span!(
-        "request",
-        request_id,
-        method = %request.method(),
-        url = %request.uri(),
-    )
+    let id = request.headers().get(request_id::HEADER);
+    let request_id = id.and_then(|id| id.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", request_id, method = %request.method(), url = %request.uri())
 }

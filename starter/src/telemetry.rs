@@ -1,7 +1,7 @@
 //! Logging as handed out: human-readable text, like a default web-framework setup.
 //!
-//! TODO(lab): replace this with structured JSON logs that carry a correlation ID
-//! (see docs/handout.md, "Structured logging" and "Correlation IDs").
+//! TODO(lab): structured JSON logs that carry a correlation ID: the two `TODO(lab)` places
+//! below (docs/handout.md, "Structured logging" and "Correlation IDs").
 
 use std::time::Duration;
 
@@ -29,6 +29,8 @@ pub fn init(log_group: &str) -> Telemetry {
     let shipper = Shipper::from_env(ShipperConfig::new(log_group));
     let writer = std::io::stdout.and(shipper.make_writer(stream_for));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // TODO(lab) 1: replace this text layer by a JSON layer (same writer): one object per line,
+    // the handout's fields at the top level, span fields included.
     let installed = tracing_subscriber::registry()
         .with(filter)
         .with(
@@ -61,6 +63,10 @@ impl Telemetry {
 }
 
 /// One access line per request: method, path and status.
+///
+/// TODO(lab) 2: settle the request's id (keep a well-formed `x-request-id`, else make a fresh
+/// one), open a span with `request_id`, `method` and `url` around the handler, log
+/// `Request started` and `Request finished` (`status`, `latency_ms`), and send the id back.
 pub fn instrument(router: Router) -> Router {
     router.layer(middleware::from_fn(access_log))
 }

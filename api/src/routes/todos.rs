@@ -4,10 +4,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::todos::{ListFilter, NewTodo, Todo, TodoChanges};
 
 pub fn router() -> Router<AppState> {
@@ -30,7 +30,17 @@ fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-async fn list(
+/// The todos, newest first, optionally filtered.
+#[utoipa::path(get, path = "/api/v1/todos", tag = "todos",
+    params(
+        ("completed" = Option<bool>, Query, description = "`true` or `false`: only todos with that completion"),
+        ("window" = Option<u32>, Query, description = "Only todos due within this many days from now (past deadlines kept, todos without a deadline dropped)"),
+    ),
+    responses(
+        (status = 200, description = "The todos, newest first", body = Vec<Todo>),
+        (status = 400, description = "`completed` is not `true`/`false`, or `window` is not a whole number >= 0", body = ErrorBody),
+    ))]
+pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<Vec<Todo>>, ApiError> {
@@ -39,7 +49,14 @@ async fn list(
     Ok(Json(state.todos.list(filter).await?))
 }
 
-async fn show(
+/// One todo.
+#[utoipa::path(get, path = "/api/v1/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "The todo's id")),
+    responses(
+        (status = 200, description = "The todo", body = Todo),
+        (status = 404, description = "No todo has this id, or the id is not an integer: `Todo not found`", body = ErrorBody),
+    ))]
+pub async fn show(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Todo>, ApiError> {
@@ -52,7 +69,15 @@ async fn show(
         .ok_or(ApiError::TodoNotFound)
 }
 
-async fn create(
+/// Creates a todo.
+#[utoipa::path(post, path = "/api/v1/todos", tag = "todos",
+    request_body = NewTodo,
+    responses(
+        (status = 201, description = "The todo created", body = Todo),
+        (status = 400, description = "Not a JSON object, keys other than title/description/completed/deadline_at (`extra fields`), no title (`missing title`), wrong types, a bad date, a title over 80 or a description over 120 characters", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+    ))]
+pub async fn create(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Todo>), ApiError> {
@@ -60,7 +85,17 @@ async fn create(
     Ok((StatusCode::CREATED, Json(state.todos.create(todo).await?)))
 }
 
-async fn update(
+/// Changes the fields given, leaves the others alone.
+#[utoipa::path(put, path = "/api/v1/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "The todo's id")),
+    request_body = TodoChanges,
+    responses(
+        (status = 200, description = "The todo after the change", body = Todo),
+        (status = 400, description = "As for POST (extra fields are reported even for an unknown id); the title is optional here", body = ErrorBody),
+        (status = 404, description = "No todo has this id, or the id is not an integer", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+    ))]
+pub async fn update(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     raw: Result<Bytes, BytesRejection>,
@@ -75,14 +110,34 @@ async fn update(
         .ok_or(ApiError::TodoNotFound)
 }
 
-/// Deleting a todo that is already gone succeeds with `{}`, so retries are harmless.
-async fn remove(
+/// What a DELETE answers: the todo it deleted, or `{}` when there was none.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Deleted {
+    Todo(Todo),
+    Nothing(Nothing),
+}
+
+/// `{}`: nothing had this id.
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Nothing {}
+
+/// Deletes a todo. Deleting a todo that is already gone succeeds with `{}`, so retries are
+/// harmless.
+#[utoipa::path(delete, path = "/api/v1/todos/{id}", tag = "todos",
+    params(("id" = i64, Path, description = "The todo's id")),
+    responses(
+        (status = 200, description = "The todo deleted, or `{}` if no todo had this id", body = Deleted),
+        (status = 404, description = "The id is not an integer", body = ErrorBody),
+    ))]
+pub async fn remove(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let id = todo_id(id)?;
     Ok(Json(match state.todos.delete(id).await? {
-        Some(todo) => json!(todo),
-        None => json!({}),
+        Some(todo) => Deleted::Todo(todo),
+        None => Deleted::Nothing(Nothing {}),
     }))
 }

@@ -11,20 +11,32 @@ pub const MAX_TITLE_CHARS: usize = 80;
 pub const MAX_DESCRIPTION_CHARS: usize = 120;
 
 /// The fields a PUT sets. `None` leaves a field alone; `Some(None)` clears a nullable one.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// Any other key is a 400 `extra fields`.
+#[derive(Debug, Default, Clone, PartialEq, utoipa::ToSchema)]
 pub struct TodoChanges {
+    #[schema(min_length = 1, max_length = 80)]
     pub title: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 120)]
     pub description: Option<Option<String>>,
     pub completed: Option<bool>,
+    /// UTC, without an offset, e.g. `2023-12-04T14:00:00`.
+    #[schema(value_type = Option<String>, example = "2023-12-04T14:00:00")]
     pub deadline_at: Option<Option<NaiveDateTime>>,
 }
 
-/// A POST body: like a PUT, but the title is required.
-#[derive(Debug, Clone, PartialEq)]
+/// A POST body: like a PUT, but the title is required. Any other key is a 400 `extra fields`.
+#[derive(Debug, Clone, PartialEq, utoipa::ToSchema)]
+#[schema(example = json!({"title": "CSSE6400 Cloud Assignment", "deadline_at": "2023-12-04T14:00:00"}))]
 pub struct NewTodo {
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
+    #[schema(max_length = 120)]
     pub description: Option<String>,
+    /// `false` when left out.
+    #[schema(required = false)]
     pub completed: bool,
+    /// UTC, without an offset, e.g. `2023-12-04T14:00:00`.
+    #[schema(value_type = Option<String>, example = "2023-12-04T14:00:00")]
     pub deadline_at: Option<NaiveDateTime>,
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app;
 use crate::task::{Context, Problem, Task};
-use crate::traffic::{self, Exchange};
+use crate::traffic::{self, Exchange, RawExchange};
 
 pub const TASK: Task = Task {
     name: "correlation_ids",
@@ -24,30 +24,162 @@ fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
     ))
 }
 
-fn is_well_formed(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+/// How the app must treat an incoming `x-request-id`.
+enum Rule {
+    Keep,
+    Replace,
+}
+
+/// Each class of incoming id, by the rule: 1–64 characters of `[A-Za-z0-9._-]` are kept,
+/// anything else (and a header sent twice) is replaced by a fresh UUID v4.
+fn id_cases() -> Vec<(Vec<&'static [u8]>, Rule)> {
+    const LONGEST: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._";
+    const TOO_LONG: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-";
+    let mut cases = vec![
+        (vec![&b"lab-42.trace_A"[..]], Rule::Keep),
+        (vec![LONGEST], Rule::Keep),
+        (vec![TOO_LONG], Rule::Replace),
+        (vec![&b""[..]], Rule::Replace),
+        (vec![&b"lab-1"[..], b"lab-2"], Rule::Replace),
+    ];
+    for bad in [
+        &b"a\"b"[..],
+        b"a/b",
+        b"a b",
+        b"a\\b",
+        b"a\tb",
+        "\u{e9}".as_bytes(),
+        b"{\"level\":\"ERROR\"}",
+    ] {
+        cases.push((vec![bad], Rule::Replace));
+    }
+    cases
+}
+
+/// Shows a header value as the student would type it.
+fn shown(ids: &[Vec<u8>]) -> String {
+    let shown: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            format!(
+                "`x-request-id: {}`",
+                String::from_utf8_lossy(id).escape_debug()
+            )
+        })
+        .collect();
+    shown.join(" and ")
+}
+
+/// Checks what came back for one raw request: the id in the response follows the rule, and
+/// every line logged for the request carries that id, its exact method and its exact url.
+fn check_raw(
+    ctx: &Context,
+    exchange: &RawExchange,
+    rule: &Rule,
+    lines: &[Map<String, Value>],
+) -> Result<String, Problem> {
+    let request = format!(
+        "`{} {}` sent with {}",
+        exchange.method,
+        exchange.target,
+        shown(&exchange.ids_sent)
+    );
+    let Some(id) = exchange.request_id.clone() else {
+        return Err(fail(
+            ctx,
+            format!("the response to {request} has no x-request-id header"),
+        ));
+    };
+    match rule {
+        Rule::Keep if exchange.ids_sent.first().map(Vec::as_slice) != Some(id.as_bytes()) => {
+            return Err(fail(
+                ctx,
+                format!(
+                "{request} got back `x-request-id: {id}`: a well-formed id (1–64 characters of \
+                 [A-Za-z0-9._-]) must be kept exactly"
+            ),
+            ));
+        }
+        Rule::Replace
+            if uuid::Uuid::parse_str(&id).map_or(true, |uuid| uuid.get_version_num() != 4) =>
+        {
+            return Err(fail(
+                ctx,
+                format!(
+                    "{request} got back `x-request-id: {}`: an id that is not 1–64 characters of \
+                 [A-Za-z0-9._-] (or one sent twice) must be replaced by a fresh UUID v4",
+                    id.escape_debug()
+                ),
+            ));
+        }
+        _ => {}
+    }
+    // The target is unique to this request: every line that names it belongs to it.
+    for line in lines
+        .iter()
+        .filter(|line| line.get("url") == Some(&json!(exchange.target)))
+    {
+        if line.get("request_id") != Some(&json!(id)) {
+            return Err(fail(
+                ctx,
+                format!(
+                "a log line of {request} has request_id {}, but the response said {id:?}: every \
+                 line must carry the id the client got back",
+                line.get("request_id").map_or("none".to_owned(), Value::to_string)
+            ),
+            ));
+        }
+    }
+    let of_request: Vec<_> = lines
+        .iter()
+        .filter(|line| line.get("request_id") == Some(&json!(id)))
+        .collect();
+    for message in ["Request started", "Request finished"] {
+        if !of_request
+            .iter()
+            .any(|line| line.get("message") == Some(&json!(message)))
+        {
+            return Err(fail(
+                ctx,
+                format!("{request} logged no {message:?} line with its request_id {id:?}"),
+            ));
+        }
+    }
+    for line in &of_request {
+        if line.get("url") != Some(&json!(exchange.target))
+            || line.get("method") != Some(&json!(exchange.method))
+        {
+            return Err(fail(
+                ctx,
+                format!(
+                "a line of {request} shows method {} and url {}: both must be exactly what the \
+                 client sent (the raw request target, query included)",
+                line.get("method").map_or("none".to_owned(), Value::to_string),
+                line.get("url").map_or("none".to_owned(), Value::to_string)
+            ),
+            ));
+        }
+    }
+    Ok(id)
 }
 
 async fn run(ctx: Context) -> Result<(), Problem> {
     let app = app::start(&ctx, &[]).await?;
     let base_url = app.base_url();
     let exchanges = traffic::scripted(&base_url).await?;
-    let client = reqwest::Client::new();
-    let health = "/api/v1/health";
-    let kept_id = "lab-42.trace_A";
-    let kept = traffic::send(&client, &base_url, Method::GET, health, None, Some(kept_id)).await?;
-    let mut replaced = Vec::new();
-    for bad in [
-        "x".repeat(65),
-        "say \"hi\"".to_owned(),
-        "two words".to_owned(),
-    ] {
-        let exchange =
-            traffic::send(&client, &base_url, Method::GET, health, None, Some(&bad)).await?;
-        replaced.push((bad, exchange));
+    let mut raw = Vec::new();
+    for (number, (ids, rule)) in id_cases().into_iter().enumerate() {
+        let target = format!("/api/v1/health?case={number}");
+        raw.push((
+            traffic::send_raw(&base_url, "GET", &target, &ids).await?,
+            rule,
+        ));
+    }
+    for target in traffic::HOSTILE_TARGETS {
+        raw.push((
+            traffic::send_raw(&base_url, "GET", target, &[]).await?,
+            Rule::Replace,
+        ));
     }
     let lines = app::stop(&ctx, app)?;
     let lines = app::json_lines(&lines).map_err(|(number, _)| {
@@ -74,22 +206,19 @@ async fn run(ctx: Context) -> Result<(), Problem> {
         check_request_lines(&ctx, exchange, &id, &lines)?;
         ids.push(id);
     }
-    if kept.request_id.as_deref() != Some(kept_id) {
-        return Err(fail(&ctx, format!(
-            "a request sent with `x-request-id: {kept_id}` got back {:?}: a well-formed incoming id must be kept",
-            kept.request_id
-        )));
-    }
-    for (bad, exchange) in &replaced {
-        match &exchange.request_id {
-            Some(id) if id != bad && is_well_formed(id) => {}
-            other => {
-                return Err(fail(&ctx, format!(
-                    "a request sent with the ill-formed `x-request-id: {}` got back {other:?}: anything but 1–64 \
-                     characters of [A-Za-z0-9._-] must be replaced by a fresh id",
-                    app::excerpt(bad)
-                )))
+    let mut fresh = ids.clone();
+    for (exchange, rule) in &raw {
+        let id = check_raw(&ctx, exchange, rule, &lines)?;
+        if matches!(rule, Rule::Replace) {
+            if fresh.contains(&id) {
+                return Err(fail(
+                    &ctx,
+                    format!(
+                        "two requests got the same id {id:?}: each replaced id must be a fresh one"
+                    ),
+                ));
             }
+            fresh.push(id);
         }
     }
     snapshot(&ctx, &exchanges, &ids, &lines)

@@ -1,6 +1,10 @@
-//! Every line the app prints is one JSON object with the fields every line must have.
+//! Every line the app prints is one JSON object with the fields every line must have, even
+//! when a value holds what a hand-made JSON line breaks on: the grader sends quotes,
+//! backslashes, newlines, tabs and non-ASCII text, and starts the app twice on one database
+//! (PostgreSQL's notice that a table already exists quotes its name).
 
-use serde_json::{Map, Value};
+use reqwest::Method;
+use serde_json::{json, Map, Value};
 
 use crate::app::{self, excerpt};
 use crate::task::{Context, Problem, Task};
@@ -15,6 +19,9 @@ pub const TASK: Task = Task {
 /// Fields every line carries (docs/handout.md, "Structured logging").
 pub const EVERY_LINE: [&str; 5] = ["timestamp", "level", "location", "message", "hostname"];
 const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
+
+/// A title with every character class a JSON string must escape, and some it must not mangle.
+pub const HOSTILE_TITLE: &str = "Say \"hi\" \\ to café ☕\n\tthen {leave}";
 
 fn hint(ctx: &Context) -> String {
     format!(
@@ -47,11 +54,30 @@ pub fn check_line(line: &Map<String, Value>) -> Result<(), String> {
     Ok(())
 }
 
+/// Client traffic with hostile values in every part a client controls: the body, the path,
+/// the query and the `x-request-id` header.
+async fn hostile_traffic(base_url: &str) -> Result<(), Problem> {
+    traffic::scripted(base_url).await?;
+    let client = reqwest::Client::new();
+    let body = json!({ "title": HOSTILE_TITLE, "description": HOSTILE_TITLE });
+    let todos = "/api/v1/todos";
+    traffic::send(&client, base_url, Method::POST, todos, Some(body), None).await?;
+    for target in traffic::HOSTILE_TARGETS {
+        traffic::send_raw(base_url, "GET", target, &[b"say\"hi\"\\\tcaf\xC3\xA9"]).await?;
+    }
+    Ok(())
+}
+
 async fn run(ctx: Context) -> Result<(), Problem> {
-    let app = app::start(&ctx, &[]).await?;
-    let base_url = app.base_url();
-    traffic::scripted(&base_url).await?;
-    let lines = app::stop(&ctx, app)?;
+    ctx.target.binary()?;
+    let database = app::fresh_database().await?;
+    // The second start finds the tables of the first: its migration notice quotes a name.
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let app = app::start_on(&ctx, &database, &[])?;
+        hostile_traffic(&app.base_url()).await?;
+        lines.extend(app::stop(&ctx, app)?);
+    }
     if lines.is_empty() {
         return Err(Problem::Task(format!(
             "the app printed nothing to stdout. {}",
@@ -61,7 +87,8 @@ async fn run(ctx: Context) -> Result<(), Problem> {
     let objects = app::json_lines(&lines).map_err(|(number, line)| {
         Problem::Task(format!(
             "line {number} of the app's output is not one JSON object: `{}`. Every line, from \
-             start-up to shutdown, must be JSON. {}",
+             start-up to shutdown, must be JSON, whatever its values hold (quotes, backslashes, \
+             newlines: use a JSON library, not `format!`). {}",
             excerpt(&line),
             hint(&ctx)
         ))
