@@ -39,6 +39,7 @@ const INCLUDED: &[&str] = &[
     "k6/planners-and-studiers.js",
     "terraform",
     "docs/handout.md",
+    "docs/api.md",
     "docker",
     "scripts/build-postgres-image.sh",
     "Dockerfile",
