@@ -3,10 +3,10 @@
 use serde_json::{Map, Value};
 use testkit::AppProcess;
 
-use crate::task::{Context, Problem};
+use crate::task::{TaskContext, Problem};
 
 /// Builds (once) and starts the target app; `env` adds to the variables it gets.
-pub async fn start(ctx: &Context, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
+pub async fn start(ctx: &TaskContext, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
     let binary = ctx.target.binary()?;
     let database = testkit::fresh_database().await.map_err(|error| {
         Problem::Environment(format!(
@@ -22,7 +22,7 @@ pub async fn start(ctx: &Context, env: &[(&str, &str)]) -> Result<AppProcess, Pr
 }
 
 /// Stops the app with SIGTERM and returns what it printed.
-pub fn stop(ctx: &Context, app: AppProcess) -> Result<Vec<String>, Problem> {
+pub fn stop(ctx: &TaskContext, app: AppProcess) -> Result<Vec<String>, Problem> {
     app.stop().map(|(_, lines)| lines).map_err(|error| {
         Problem::Task(format!(
             "{} did not shut down cleanly on SIGTERM: {error:#}",

@@ -2,15 +2,15 @@
 //!
 //! Run `cargo xtask --help` for the list; each command's `--help` says what it does.
 
-mod test;
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{bench, calibrate, test};
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "The TaskOverflow kit's maintenance commands"
 )]
 struct Cli {
@@ -22,12 +22,19 @@ struct Cli {
 enum Command {
     /// Runs the kit's tests: the quick tier by default, `--slow` or `--all` for the load tests.
     Test(test::Args),
+    /// Emulates the lab's ECS task sizes here and load-tests them (docs/calibration.md).
+    Calibrate(calibrate::Args),
+    /// The apps on one CPU beside pgbench, the cost of logging, start-up, sizes
+    /// (docs/performance.md).
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Test(args) => test::run(&args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::app::{self, excerpt};
-use crate::task::{Context, Problem, Task};
+use crate::task::{TaskContext, Problem, Task};
 use crate::traffic;
 
 pub const TASK: Task = Task {
@@ -16,7 +16,7 @@ pub const TASK: Task = Task {
 pub const EVERY_LINE: [&str; 5] = ["timestamp", "level", "location", "message", "hostname"];
 const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
-fn hint(ctx: &Context) -> String {
+fn hint(ctx: &TaskContext) -> String {
     format!(
         "Look at {} and docs/handout.md, section \"Structured logging\".",
         ctx.target.file("src/telemetry.rs")
@@ -47,7 +47,7 @@ pub fn check_line(line: &Map<String, Value>) -> Result<(), String> {
     Ok(())
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let app = app::start(&ctx, &[]).await?;
     let base_url = app.base_url();
     traffic::scripted(&base_url).await?;

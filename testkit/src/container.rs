@@ -1,0 +1,204 @@
+//! A container for the load tests, with the limits an ECS task size needs (CPUs, memory, a
+//! CPU set), a bind-mounted host binary, and `exec`: testcontainers, driven from plain
+//! (non-async) code. The container is removed when the handle drops.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use testcontainers::core::{ExecCommand, Mount, WaitFor};
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+use crate::postgres::CONTAINER_LABEL;
+
+/// What to start: an image, its command, and the task's limits.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerSpec {
+    /// `name:tag`.
+    pub image: String,
+    pub entrypoint: Option<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// (host path, container path, read-only).
+    pub binds: Vec<(String, String, bool)>,
+    /// `docker run --cpus`: a CFS quota of this many CPUs.
+    pub cpus: Option<f64>,
+    /// `docker run --memory` (and as much swap: none), in MiB.
+    pub memory_mib: Option<u32>,
+    /// `docker run --cpuset-cpus`, e.g. "1".
+    pub cpuset: Option<String>,
+    /// A line the container prints when it is ready (stdout or stderr); none: started is ready.
+    pub ready_message: Option<String>,
+}
+
+impl ContainerSpec {
+    pub fn new(image: &str) -> Self {
+        Self {
+            image: image.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A running container, labelled like the tests' other containers (`taskoverflow.test=1`).
+pub struct Container {
+    runtime: tokio::runtime::Runtime,
+    inner: Option<ContainerAsync<GenericImage>>,
+}
+
+/// What `exec` returns.
+pub struct ExecOutput {
+    pub code: Option<i64>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Container {
+    pub fn start(spec: &ContainerSpec) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (name, tag) = spec
+            .image
+            .rsplit_once(':')
+            .unwrap_or((spec.image.as_str(), "latest"));
+        let mut image = GenericImage::new(name, tag);
+        if let Some(entrypoint) = &spec.entrypoint {
+            image = image.with_entrypoint(entrypoint);
+        }
+        if let Some(message) = &spec.ready_message {
+            image = image.with_wait_for(WaitFor::message_on_either_std(message.as_str()));
+        }
+        let mut request = image
+            .with_label(CONTAINER_LABEL, "1")
+            .with_cmd(spec.cmd.clone())
+            .with_startup_timeout(Duration::from_secs(120));
+        for (key, value) in &spec.env {
+            request = request.with_env_var(key, value);
+        }
+        for (host, inside, read_only) in &spec.binds {
+            let mount = Mount::bind_mount(host, inside);
+            request = request.with_mount(if *read_only {
+                mount.with_access_mode(testcontainers::core::AccessMode::ReadOnly)
+            } else {
+                mount
+            });
+        }
+        let (cpus, memory, cpuset) = (spec.cpus, spec.memory_mib, spec.cpuset.clone());
+        request = request.with_host_config_modifier(move |config| {
+            if let Some(cpus) = cpus {
+                config.nano_cpus = Some((cpus * 1e9).round() as i64);
+            }
+            if let Some(mib) = memory {
+                let bytes = i64::from(mib) * 1024 * 1024;
+                config.memory = Some(bytes);
+                config.memory_swap = Some(bytes);
+            }
+            if let Some(cpuset) = &cpuset {
+                config.cpuset_cpus = Some(cpuset.clone());
+            }
+        });
+        let image_name = spec.image.clone();
+        let inner = runtime
+            .block_on(request.start())
+            .map_err(|error| explain(&image_name, &error.to_string()))?;
+        Ok(Self {
+            runtime,
+            inner: Some(inner),
+        })
+    }
+
+    fn inner(&self) -> anyhow::Result<&ContainerAsync<GenericImage>> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| anyhow!("the container was removed"))
+    }
+
+    pub fn id(&self) -> String {
+        self.inner
+            .as_ref()
+            .map_or_else(String::new, |inner| inner.id().to_owned())
+    }
+
+    /// Its address on Docker's bridge network: reachable from this machine without
+    /// docker-proxy, and from the other containers.
+    pub fn ip(&self) -> anyhow::Result<IpAddr> {
+        let inner = self.inner()?;
+        self.runtime
+            .block_on(inner.get_bridge_ip_address())
+            .context("the container has no address on the bridge network")
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.inner().is_ok_and(|inner| {
+            self.runtime
+                .block_on(inner.is_running())
+                .unwrap_or(false)
+        })
+    }
+
+    /// Runs `cmd` inside the container and waits for it to finish.
+    pub fn exec(&self, cmd: &[&str]) -> anyhow::Result<ExecOutput> {
+        let inner = self.inner()?;
+        self.runtime.block_on(async {
+            let mut result = inner
+                .exec(ExecCommand::new(cmd.iter().copied()))
+                .await
+                .with_context(|| format!("docker exec {cmd:?}"))?;
+            let stdout = String::from_utf8_lossy(&result.stdout_to_vec().await?).into_owned();
+            let stderr = String::from_utf8_lossy(&result.stderr_to_vec().await?).into_owned();
+            let code = result.exit_code().await?;
+            Ok(ExecOutput {
+                code,
+                stdout,
+                stderr,
+            })
+        })
+    }
+
+    /// Asks the main process to stop (SIGTERM, then SIGKILL after `timeout`).
+    pub fn stop(&self, timeout: Duration) -> anyhow::Result<()> {
+        let inner = self.inner()?;
+        let seconds = i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX);
+        self.runtime
+            .block_on(inner.stop_with_timeout(Some(seconds)))
+            .context("docker stop")
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            let _ = self.runtime.block_on(inner.rm());
+        }
+    }
+}
+
+/// Whether `image` is on this machine (no registry is asked).
+pub fn image_exists(image: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+fn explain(image: &str, error: &str) -> anyhow::Error {
+    if !image_exists(image) {
+        anyhow!(
+            "the image {image} is not on this machine ({error}): build it without a registry with \
+             scripts/build-postgres-image.sh or scripts/build-runtime-image.sh"
+        )
+    } else {
+        anyhow!("could not start a container of {image}: {error}")
+    }
+}
+
+/// A bind mount's host side must be absolute.
+pub fn absolute(path: &Path) -> anyhow::Result<String> {
+    let path = std::path::absolute(path)?;
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("{} is not UTF-8", path.display()))
+}
