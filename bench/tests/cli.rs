@@ -34,7 +34,13 @@ fn bad_input_is_a_message_not_a_panic() {
         &[][..],
         &["get"][..],
         &["get", "--url", "https://example.com/"][..],
-        &["pairs", "--url", "http://127.0.0.1:1/", "--connections", "0"][..],
+        &[
+            "pairs",
+            "--url",
+            "http://127.0.0.1:1/",
+            "--connections",
+            "0",
+        ][..],
         &["get", "--url", "http://127.0.0.1:1/", "--duration", "soon"][..],
     ] {
         let (code, _, stderr) = loadgen(args);

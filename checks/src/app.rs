@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use testkit::AppProcess;
 
-use crate::task::{TaskContext, Problem};
+use crate::task::{Problem, TaskContext};
 
 /// Builds (once) and starts the target app; `env` adds to the variables it gets.
 pub async fn start(ctx: &TaskContext, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {

@@ -27,7 +27,10 @@ fn the_benchmark_measures_every_figure() {
                 variant.label()
             );
         }
-        assert!(measured.healthy_ms > 0.0 && measured.peak_rss_mib > 1.0, "{table}");
+        assert!(
+            measured.healthy_ms > 0.0 && measured.peak_rss_mib > 1.0,
+            "{table}"
+        );
     }
     assert_eq!(report.pgbench.len(), COUNTS.len(), "{table}");
     assert!(report.pgbench.iter().all(|(tps, _)| *tps > 0.0), "{table}");
@@ -52,7 +55,11 @@ fn the_benchmark_measures_every_figure() {
         ("image ", 1),
         ("lab peak RSS", 1),
     ] {
-        assert_eq!(rows_starting(label), rows, "rows starting with {label:?}:\n{table}");
+        assert_eq!(
+            rows_starting(label),
+            rows,
+            "rows starting with {label:?}:\n{table}"
+        );
     }
     assert!(!table.contains("NaN") && !table.contains("inf"), "{table}");
 }

@@ -1333,7 +1333,10 @@ fn xtask_command(command: &str) -> Result<(), String> {
         .map_err(|error| format!("cannot run cargo: {error}"))?;
     let help = text(&output);
     if !output.status.success() || !help.contains("Usage: cargo xtask") {
-        return Err(format!("`cargo xtask {} --help` failed:\n{help}", words.join(" ")));
+        return Err(format!(
+            "`cargo xtask {} --help` failed:\n{help}",
+            words.join(" ")
+        ));
     }
     Ok(())
 }

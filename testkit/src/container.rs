@@ -132,11 +132,8 @@ impl Container {
     }
 
     pub fn is_running(&self) -> bool {
-        self.inner().is_ok_and(|inner| {
-            self.runtime
-                .block_on(inner.is_running())
-                .unwrap_or(false)
-        })
+        self.inner()
+            .is_ok_and(|inner| self.runtime.block_on(inner.is_running()).unwrap_or(false))
     }
 
     /// Runs `cmd` inside the container and waits for it to finish.

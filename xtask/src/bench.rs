@@ -109,7 +109,10 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
             Variant::Starter | Variant::Solution => {}
         }
         let (app, healthy_ms) = bench.start_app(variant.key(), &binary, &env)?;
-        eprintln!("[bench] {} healthy after {healthy_ms:.1} ms", variant.label());
+        eprintln!(
+            "[bench] {} healthy after {healthy_ms:.1} ms",
+            variant.label()
+        );
         let mut measured = report::Measured {
             healthy_ms,
             ..report::Measured::default()
@@ -291,7 +294,10 @@ fn image_size(work: &Path) -> String {
             .output()?;
         let _ = Command::new("docker").args(["rmi", &tag]).output();
         let bytes: f64 = String::from_utf8_lossy(&size.stdout).trim().parse()?;
-        Ok(format!("{:.1} MB ({RUNTIME_IMAGE} + the binary)", bytes / 1e6))
+        Ok(format!(
+            "{:.1} MB ({RUNTIME_IMAGE} + the binary)",
+            bytes / 1e6
+        ))
     };
     build().unwrap_or_else(|error| format!("could not be built: {error:#}"))
 }

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::app;
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{send, Exchange};
 
 pub const TASK: Task = Task {

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::app;
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{self, Exchange};
 
 pub const TASK: Task = Task {

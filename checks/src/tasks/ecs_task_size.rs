@@ -1,6 +1,6 @@
 //! The ECS task in `terraform/` is big enough for the k6 scenario, and a size Fargate runs.
 
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::terraform::{self, TaskSize};
 
 pub const TASK: Task = Task {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::app;
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 
 pub const TASK: Task = Task {
     name: "k6_script_fixed",
@@ -200,7 +200,12 @@ impl Drop for Scratch {
     }
 }
 
-async fn run_k6(ctx: &TaskContext, k6: &Path, script: &Path, base_url: &str) -> Result<K6Run, Problem> {
+async fn run_k6(
+    ctx: &TaskContext,
+    k6: &Path,
+    script: &Path,
+    base_url: &str,
+) -> Result<K6Run, Problem> {
     let scratch = Scratch::new()?;
     let summary_path = scratch.0.join("summary.json");
     let stdout_path = scratch.0.join("stdout.txt");

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use testkit::Moto;
 
 use crate::app;
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
 pub const TASK: Task = Task {

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::app::{self, excerpt};
-use crate::task::{TaskContext, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
 pub const TASK: Task = Task {

@@ -51,7 +51,10 @@ impl Database {
     }
 
     pub fn url(&self) -> String {
-        format!("postgres://postgres:{PASSWORD}@{}:5432/taskoverflow", self.ip)
+        format!(
+            "postgres://postgres:{PASSWORD}@{}:5432/taskoverflow",
+            self.ip
+        )
     }
 
     /// Each statement on its own (VACUUM cannot run inside the transaction of a multi-statement
@@ -61,7 +64,15 @@ impl Database {
         let mut cmd = vec![
             "env",
             &password,
-            "psql", "-v", "ON_ERROR_STOP=1", "-qAt", "-h", &self.ip, "-U", "postgres", "-d",
+            "psql",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+            "-h",
+            &self.ip,
+            "-U",
+            "postgres",
+            "-d",
             "taskoverflow",
         ];
         for statement in statements {
@@ -105,17 +116,35 @@ impl Database {
         );
         let (clients, seconds) = (clients.to_string(), seconds.to_string());
         let output = client.exec(&[
-            "sh", "-c", &script, "pgbench", LIST_QUERY, "-h", &self.ip, "-U", "postgres", "-n", "-M",
-            "prepared", "-c", &clients, "-j", "1", "-T", &seconds, "-f", "/tmp/list.sql",
+            "sh",
+            "-c",
+            &script,
+            "pgbench",
+            LIST_QUERY,
+            "-h",
+            &self.ip,
+            "-U",
+            "postgres",
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &clients,
+            "-j",
+            "1",
+            "-T",
+            &seconds,
+            "-f",
+            "/tmp/list.sql",
             "taskoverflow",
         ]);
         let output = output?;
         let text = format!("{}{}", output.stdout, output.stderr);
         let number_after = |prefix: &str| {
             text.lines()
+                .rev()
                 .filter_map(|line| line.strip_prefix(prefix))
-                .filter_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
-                .last()
+                .find_map(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
         };
         match (number_after("tps = "), number_after("latency average = ")) {
             (Some(tps), latency) => Ok((tps, latency.unwrap_or(0.0))),

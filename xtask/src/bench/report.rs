@@ -185,7 +185,10 @@ impl Report {
             let _ = writeln!(
                 w,
                 "{:<34} {:>6} {:>9.0} {:>9.3}",
-                "pgbench, same SELECT (tps)", count, tps.floor(), latency
+                "pgbench, same SELECT (tps)",
+                count,
+                tps.floor(),
+                latency
             );
         }
         let _ = writeln!(w, "(pgbench's column \"p50 ms\" is its average latency)");
@@ -261,7 +264,11 @@ impl Report {
                 per_vcpu(per_request, 1.0)
             );
             for (name, vcpu) in &self.task_sizes {
-                let _ = write!(line, "   {name} ({vcpu} vCPU): {}", per_vcpu(per_request, *vcpu));
+                let _ = write!(
+                    line,
+                    "   {name} ({vcpu} vCPU): {}",
+                    per_vcpu(per_request, *vcpu)
+                );
             }
             let _ = writeln!(w, "{line}");
         }
@@ -274,9 +281,10 @@ impl Report {
         let _ = writeln!(
             w,
             "lab peak RSS  {}",
-            self.lab.map_or("not measured (add --lab)".to_owned(), |(mib, code)| {
-                format!("{mib:.1} MiB (k6 exit code {code})")
-            })
+            self.lab
+                .map_or("not measured (add --lab)".to_owned(), |(mib, code)| {
+                    format!("{mib:.1} MiB (k6 exit code {code})")
+                })
         );
         let _ = writeln!(
             w,

@@ -340,8 +340,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         k6: share(k6_1.saturating_sub(k6_0)),
         everything_else: 0.0,
     };
-    cpus_busy.everything_else =
-        (all - cpus_busy.app - cpus_busy.postgres - cpus_busy.k6).max(0.0);
+    cpus_busy.everything_else = (all - cpus_busy.app - cpus_busy.postgres - cpus_busy.k6).max(0.0);
     let disturbed = cpus_busy.everything_else > DISTURBED_ABOVE_CPUS;
     let summary = Summary {
         app: spec.app.clone(),
@@ -400,7 +399,14 @@ fn start_postgres() -> anyhow::Result<Container> {
                 "env",
                 &format!("PGPASSWORD={PASSWORD}"),
                 "psql",
-                "-h", &ip, "-U", "postgres", "-d", "taskoverflow", "-tAc", "SELECT 1",
+                "-h",
+                &ip,
+                "-U",
+                "postgres",
+                "-d",
+                "taskoverflow",
+                "-tAc",
+                "SELECT 1",
             ])
             .is_ok_and(|output| output.code == Some(0));
         if ready {
@@ -442,7 +448,10 @@ fn wait_until_healthy(app: &Container, endpoint: &str, log: &Path) -> anyhow::Re
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    bail!("the app did not answer {url} within 60 s:\n{}", tail(log, 30))
+    bail!(
+        "the app did not answer {url} within 60 s:\n{}",
+        tail(log, 30)
+    )
 }
 
 fn tail(file: &Path, lines: usize) -> String {
@@ -478,10 +487,7 @@ fn run_k6(spec: &Run, endpoint: &str, summary_file: &Path) -> anyhow::Result<i32
         .stdin(Stdio::null());
     if let Some(file) = &spec.k6_output {
         let out = std::fs::File::create(file)?;
-        command
-            .arg("--quiet")
-            .stdout(out.try_clone()?)
-            .stderr(out);
+        command.arg("--quiet").stdout(out.try_clone()?).stderr(out);
     }
     let status = command.status().context("cannot run k6")?;
     Ok(status.code().unwrap_or(-1))
@@ -553,13 +559,23 @@ mod tests {
         let v2 = "usage_usec 2500000\nuser_usec 1\nnr_periods 40\nnr_throttled 10\nthrottled_usec 7000\n";
         let account = parse_cpu_stat(v2);
         assert_eq!(
-            (account.used_ms, account.periods, account.throttled_periods, account.throttled_ms),
+            (
+                account.used_ms,
+                account.periods,
+                account.throttled_periods,
+                account.throttled_ms
+            ),
             (2500, 40, 10, 7)
         );
         let v1 = "usage_ns 3000000000\nnr_periods 5\nnr_throttled 4\nthrottled_time 9000000\n";
         let account = parse_cpu_stat(v1);
         assert_eq!(
-            (account.used_ms, account.periods, account.throttled_periods, account.throttled_ms),
+            (
+                account.used_ms,
+                account.periods,
+                account.throttled_periods,
+                account.throttled_ms
+            ),
             (3000, 5, 4, 9)
         );
     }
@@ -567,7 +583,8 @@ mod tests {
     #[test]
     fn counts_requests_to_undefined_in_both_formats() {
         let starter = r#"2026 INFO "DELETE /api/v1/todos/undefined HTTP/1.1" 404 12ms"#;
-        let solution = r#"{"message":"Request finished","path":"/api/v1/todos/undefined","status":404}"#;
+        let solution =
+            r#"{"message":"Request finished","path":"/api/v1/todos/undefined","status":404}"#;
         let started = r#"{"message":"Request started","path":"/api/v1/todos/undefined"}"#;
         assert!(is_undefined_request(starter));
         assert!(is_undefined_request(solution));

@@ -270,7 +270,12 @@ pub fn sizes(
         let mut scripts = vec![(
             "flat-out",
             "k6/calibration/flat-out.js",
-            vec!["-e".to_owned(), "VUS=20".to_owned(), "-e".to_owned(), "DURATION=20s".to_owned()],
+            vec![
+                "-e".to_owned(),
+                "VUS=20".to_owned(),
+                "-e".to_owned(),
+                "DURATION=20s".to_owned(),
+            ],
         )];
         if lab {
             scripts.push(("lab", SOLVED_SCRIPT, Vec::new()));
@@ -299,7 +304,16 @@ pub fn sizes(
     }
     println!(
         "\n{:<9} {:>5} {:>7} {:>8} {:>9} {:>9} {:>8} {:>7} {:>6} {:>6}",
-        "run", "cpus", "req/s", "p95 ms", "app CPUs", "throttled", "CPU/req", "k6 exit", "load", "other"
+        "run",
+        "cpus",
+        "req/s",
+        "p95 ms",
+        "app CPUs",
+        "throttled",
+        "CPU/req",
+        "k6 exit",
+        "load",
+        "other"
     );
     for (label, summary) in &rows {
         println!(
