@@ -199,3 +199,85 @@ pub fn absolute(path: &Path) -> anyhow::Result<String> {
         .map(str::to_owned)
         .ok_or_else(|| anyhow!("{} is not UTF-8", path.display()))
 }
+
+/// A PostgreSQL server in a container of its own (an image like taskoverflow/postgres:15-bookworm)
+/// with a database `taskoverflow`, for the load tests: reached at its bridge address.
+pub struct PostgresContainer {
+    pub container: Container,
+    ip: String,
+}
+
+const LOAD_TEST_PASSWORD: &str = "loadtest";
+
+impl PostgresContainer {
+    /// Starts it (pinned to `cpuset` if given) and waits until it answers a query over TCP.
+    pub fn start(image: &str, cpuset: Option<usize>) -> anyhow::Result<Self> {
+        let mut spec = ContainerSpec::new(image);
+        spec.cpuset = cpuset.map(|cpu| cpu.to_string());
+        spec.env = vec![
+            ("POSTGRES_PASSWORD".into(), LOAD_TEST_PASSWORD.into()),
+            ("POSTGRES_DB".into(), "taskoverflow".into()),
+        ];
+        // Commits do not wait for this machine's disk, which is not what a load test measures
+        // (in AWS the database is a separate RDS instance).
+        spec.cmd = ["-c", "synchronous_commit=off", "-c", "max_connections=100"]
+            .map(str::to_owned)
+            .to_vec();
+        let container = Container::start(&spec)?;
+        let ip = container.ip()?.to_string();
+        let server = Self { container, ip };
+        let started = std::time::Instant::now();
+        // The image's entrypoint restarts the server once after initdb: wait for a TCP query.
+        while started.elapsed() < Duration::from_secs(90) {
+            if server.psql(&["SELECT 1"]).is_ok() {
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        anyhow::bail!("PostgreSQL ({image}) did not accept queries within 90 s")
+    }
+
+    pub fn ip(&self) -> &str {
+        &self.ip
+    }
+
+    pub fn password(&self) -> &str {
+        LOAD_TEST_PASSWORD
+    }
+
+    /// The database's URL for an app on this machine or in another container.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://postgres:{LOAD_TEST_PASSWORD}@{}:5432/taskoverflow",
+            self.ip
+        )
+    }
+
+    /// Runs each statement on its own with psql (VACUUM cannot run inside the transaction of a
+    /// multi-statement query); returns psql's output.
+    pub fn psql(&self, statements: &[&str]) -> anyhow::Result<String> {
+        let password = format!("PGPASSWORD={LOAD_TEST_PASSWORD}");
+        let mut cmd = vec![
+            "env",
+            &password,
+            "psql",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+            "-h",
+            &self.ip,
+            "-U",
+            "postgres",
+            "-d",
+            "taskoverflow",
+        ];
+        for statement in statements {
+            cmd.extend(["-c", statement]);
+        }
+        let output = self.container.exec(&cmd)?;
+        if output.code != Some(0) {
+            anyhow::bail!("psql failed: {}", output.stderr.trim());
+        }
+        Ok(output.stdout)
+    }
+}

@@ -11,7 +11,7 @@ pub mod moto;
 mod postgres;
 mod process;
 
-pub use container::{Container, ContainerSpec};
+pub use container::{Container, ContainerSpec, PostgresContainer};
 pub use lock::{load_test_lock, LoadTestLock, LOAD_TEST_LOCK};
 pub use moto::Moto;
 pub use postgres::{

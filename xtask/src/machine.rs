@@ -67,20 +67,22 @@ fn cpu_model() -> String {
 }
 
 fn memory_gib() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))
-                .and_then(|rest| {
-                    rest.trim()
-                        .trim_end_matches("kB")
-                        .trim()
-                        .parse::<f64>()
-                        .ok()
-                })
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    kib_field(&meminfo, "MemTotal:") / 1_048_576.0
+}
+
+/// The number of a `Name:   1234 kB` line of a /proc file, in KiB (0 when missing).
+fn kib_field(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
         })
-        .map_or(0.0, |kib| kib / 1_048_576.0)
+        .unwrap_or(0.0)
 }
 
 /// The whole machine's CPU time so far: (busy, total), summed over all CPUs.
@@ -144,17 +146,7 @@ pub fn process_cpu(pid: u32) -> anyhow::Result<Duration> {
 
 /// A process's peak resident memory (VmHWM) in MiB, from a /proc/PID/status text.
 pub fn peak_rss_mib(status: &str) -> f64 {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    kib_field(status, "VmHWM:") / 1024.0
 }
 
 #[cfg(test)]

@@ -1,16 +1,12 @@
 //! PostgreSQL for the benchmark (a container on the clients' CPU), its seed data, and pgbench
 //! running the app's list query in the app's place.
 
-use std::time::{Duration, Instant};
-
 use anyhow::{bail, Context};
-use testkit::{Container, ContainerSpec};
+use testkit::{Container, ContainerSpec, PostgresContainer};
 
-const PASSWORD: &str = "benchmark";
-
+/// PostgreSQL on the clients' CPU.
 pub struct Database {
-    container: Container,
-    ip: String,
+    server: PostgresContainer,
     image: String,
 }
 
@@ -22,67 +18,14 @@ const LIST_QUERY: &str = "SELECT id, title, description, completed, deadline_at,
 
 impl Database {
     pub fn start(image: &str, cpu: usize) -> anyhow::Result<Self> {
-        let mut spec = ContainerSpec::new(image);
-        spec.cpuset = Some(cpu.to_string());
-        spec.env = vec![
-            ("POSTGRES_PASSWORD".into(), PASSWORD.into()),
-            ("POSTGRES_DB".into(), "taskoverflow".into()),
-        ];
-        // Commits do not wait for this machine's disk, which is not what is measured.
-        spec.cmd = ["-c", "synchronous_commit=off", "-c", "max_connections=100"]
-            .map(str::to_owned)
-            .to_vec();
-        let container = Container::start(&spec)?;
-        let ip = container.ip()?.to_string();
-        let database = Self {
-            container,
-            ip,
+        Ok(Self {
+            server: PostgresContainer::start(image, Some(cpu))?,
             image: image.to_owned(),
-        };
-        let started = Instant::now();
-        // The image's entrypoint restarts the server once after initdb: wait for a TCP query.
-        while started.elapsed() < Duration::from_secs(90) {
-            if database.psql(&["SELECT 1"]).is_ok() {
-                return Ok(database);
-            }
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        bail!("PostgreSQL ({image}) did not accept queries within 90 s")
+        })
     }
 
     pub fn url(&self) -> String {
-        format!(
-            "postgres://postgres:{PASSWORD}@{}:5432/taskoverflow",
-            self.ip
-        )
-    }
-
-    /// Each statement on its own (VACUUM cannot run inside the transaction of a multi-statement
-    /// query).
-    fn psql(&self, statements: &[&str]) -> anyhow::Result<String> {
-        let password = format!("PGPASSWORD={PASSWORD}");
-        let mut cmd = vec![
-            "env",
-            &password,
-            "psql",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-qAt",
-            "-h",
-            &self.ip,
-            "-U",
-            "postgres",
-            "-d",
-            "taskoverflow",
-        ];
-        for statement in statements {
-            cmd.extend(["-c", statement]);
-        }
-        let output = self.container.exec(&cmd)?;
-        if output.code != Some(0) {
-            bail!("psql failed: {}", output.stderr.trim());
-        }
-        Ok(output.stdout)
+        self.server.url()
     }
 
     /// `count` todos, spread over time so that ORDER BY created_at has work to do.
@@ -94,12 +37,13 @@ impl Database {
              now() AT TIME ZONE 'utc' - i * interval '1 minute', now() AT TIME ZONE 'utc' \
              FROM generate_series(1, {count}) AS i"
         );
-        self.psql(&[
-            "TRUNCATE todos RESTART IDENTITY",
-            &insert,
-            "VACUUM ANALYZE todos",
-        ])
-        .with_context(|| format!("could not seed {count} todos"))?;
+        self.server
+            .psql(&[
+                "TRUNCATE todos RESTART IDENTITY",
+                &insert,
+                "VACUUM ANALYZE todos",
+            ])
+            .with_context(|| format!("could not seed {count} todos"))?;
         Ok(())
     }
 
@@ -112,7 +56,8 @@ impl Database {
         spec.cmd = vec!["infinity".into()];
         let client = Container::start(&spec)?;
         let script = format!(
-            "printf '%s\\n' \"$1\" > /tmp/list.sql && shift && export PGPASSWORD={PASSWORD} && exec pgbench \"$@\""
+            "printf '%s\\n' \"$1\" > /tmp/list.sql && shift && export PGPASSWORD={} && exec pgbench \"$@\"",
+            self.server.password()
         );
         let (clients, seconds) = (clients.to_string(), seconds.to_string());
         let output = client.exec(&[
@@ -122,7 +67,7 @@ impl Database {
             "pgbench",
             LIST_QUERY,
             "-h",
-            &self.ip,
+            self.server.ip(),
             "-U",
             "postgres",
             "-n",

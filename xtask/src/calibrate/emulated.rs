@@ -10,13 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
-use testkit::{Container, ContainerSpec};
+use testkit::{Container, ContainerSpec, PostgresContainer};
 
 use crate::machine::{children_cpu, machine_cpu, peak_rss_mib, Machine};
 
 pub const POSTGRES_IMAGE: &str = "taskoverflow/postgres:15-bookworm";
 pub const RUNTIME_IMAGE: &str = "taskoverflow/runtime:bookworm";
-const PASSWORD: &str = "calibrate";
 /// Work outside the run above this many CPUs on average marks it as disturbed.
 pub const DISTURBED_ABOVE_CPUS: f64 = 0.3;
 
@@ -249,8 +248,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         machine.load_before
     );
 
-    let db = start_postgres()?;
-    let db_ip = db.ip()?;
+    let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
     eprintln!(
         "[calibrate] {} with --cpus {} --memory {}m ({})",
         spec.app,
@@ -272,10 +270,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     app_spec.cpus = Some(spec.cpus);
     app_spec.memory_mib = Some(spec.memory_mib);
     app_spec.env = [
-        (
-            "DATABASE_URL",
-            format!("postgres://postgres:{PASSWORD}@{db_ip}:5432/taskoverflow"),
-        ),
+        ("DATABASE_URL", db.url()),
         ("PORT", "6400".into()),
         ("RUST_LOG", "info".into()),
     ]
@@ -294,7 +289,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     eprintln!("[calibrate] app ready at {endpoint}");
 
     let app0 = cpu_account(&app)?;
-    let db0 = cpu_account(&db)?;
+    let db0 = cpu_account(&db.container)?;
     let machine0 = machine_cpu();
     let k6_0 = children_cpu();
     let summary_file = work.path().join("summary.json");
@@ -309,7 +304,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     let machine1 = machine_cpu();
     let k6_1 = children_cpu();
     let app1 = cpu_account(&app)?;
-    let db1 = cpu_account(&db)?;
+    let db1 = cpu_account(&db.container)?;
     let peak_mib = app
         .exec(&["cat", "/proc/1/status"])
         .map(|output| peak_rss_mib(&output.stdout))
@@ -376,45 +371,6 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         );
     }
     Ok(summary)
-}
-
-fn start_postgres() -> anyhow::Result<Container> {
-    let mut spec = ContainerSpec::new(POSTGRES_IMAGE);
-    spec.env = vec![
-        ("POSTGRES_PASSWORD".into(), PASSWORD.into()),
-        ("POSTGRES_DB".into(), "taskoverflow".into()),
-    ];
-    // synchronous_commit=off: commits do not wait for this machine's disk, which is not what
-    // is measured (the database is a separate RDS instance in AWS).
-    spec.cmd = ["-c", "synchronous_commit=off", "-c", "max_connections=100"]
-        .map(str::to_owned)
-        .to_vec();
-    let db = Container::start(&spec)?;
-    let ip = db.ip()?.to_string();
-    let started = Instant::now();
-    // The image's entrypoint restarts the server once after initdb: wait for a query over TCP.
-    while started.elapsed() < Duration::from_secs(90) {
-        let ready = db
-            .exec(&[
-                "env",
-                &format!("PGPASSWORD={PASSWORD}"),
-                "psql",
-                "-h",
-                &ip,
-                "-U",
-                "postgres",
-                "-d",
-                "taskoverflow",
-                "-tAc",
-                "SELECT 1",
-            ])
-            .is_ok_and(|output| output.code == Some(0));
-        if ready {
-            return Ok(db);
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    bail!("PostgreSQL ({POSTGRES_IMAGE}) did not accept queries within 90 s")
 }
 
 fn http_client() -> anyhow::Result<(tokio::runtime::Runtime, reqwest::Client)> {
@@ -556,28 +512,20 @@ mod tests {
 
     #[test]
     fn reads_cgroup_v1_and_v2() {
-        let v2 = "usage_usec 2500000\nuser_usec 1\nnr_periods 40\nnr_throttled 10\nthrottled_usec 7000\n";
-        let account = parse_cpu_stat(v2);
-        assert_eq!(
+        for (text, expected) in [
             (
-                account.used_ms,
-                account.periods,
-                account.throttled_periods,
-                account.throttled_ms
+                "usage_usec 2500000\nuser_usec 1\nnr_periods 40\nnr_throttled 10\nthrottled_usec 7000\n",
+                (2500, 40, 10, 7),
             ),
-            (2500, 40, 10, 7)
-        );
-        let v1 = "usage_ns 3000000000\nnr_periods 5\nnr_throttled 4\nthrottled_time 9000000\n";
-        let account = parse_cpu_stat(v1);
-        assert_eq!(
             (
-                account.used_ms,
-                account.periods,
-                account.throttled_periods,
-                account.throttled_ms
+                "usage_ns 3000000000\nnr_periods 5\nnr_throttled 4\nthrottled_time 9000000\n",
+                (3000, 5, 4, 9),
             ),
-            (3000, 5, 4, 9)
-        );
+        ] {
+            let a = parse_cpu_stat(text);
+            let got = (a.used_ms, a.periods, a.throttled_periods, a.throttled_ms);
+            assert_eq!(got, expected, "{text}");
+        }
     }
 
     #[test]

@@ -73,28 +73,29 @@ impl RunName {
     }
 
     pub fn expectation(self) -> Expectation {
-        match self {
-            Self::A => Expectation {
-                app: "starter",
-                script: HANDED_OUT_SCRIPT,
-                says: "checks fail, /undefined requested, todos left",
-            },
-            Self::B => Expectation {
-                app: "solution",
-                script: SOLVED_SCRIPT,
-                says: "thresholds fail (exit 99), throttled most of the time",
-            },
-            Self::C => Expectation {
-                app: "solution",
-                script: SOLVED_SCRIPT,
-                says: "every check passes, nothing left, rarely throttled",
-            },
-            Self::D => Expectation {
-                app: "solution",
-                script: SOLVED_SCRIPT,
-                says: "CPU flat out at the peak (throttled in 10% of the periods or more)",
-            },
-        }
+        let (app, script, says) = match self {
+            Self::A => (
+                "starter",
+                HANDED_OUT_SCRIPT,
+                "checks fail, /undefined requested, todos left",
+            ),
+            Self::B => (
+                "solution",
+                SOLVED_SCRIPT,
+                "thresholds fail (exit 99), throttled most of the time",
+            ),
+            Self::C => (
+                "solution",
+                SOLVED_SCRIPT,
+                "every check passes, nothing left, rarely throttled",
+            ),
+            Self::D => (
+                "solution",
+                SOLVED_SCRIPT,
+                "CPU flat out at the peak (throttled in 10% of the periods or more)",
+            ),
+        };
+        Expectation { app, script, says }
     }
 
     /// The task size (vCPUs, MiB) the run emulates, read where the lab keeps it.
@@ -237,12 +238,7 @@ pub fn print_table(summaries: &[(RunName, Summary)]) -> bool {
             summary.throttled_ratio() * 100.0,
             summary.cpu_us_per_request(),
             summary.app_memory.peak_mib,
-            summary
-                .machine
-                .load_before
-                .split(' ')
-                .next()
-                .unwrap_or_default(),
+            load_1min(summary),
             summary.cpus_busy.everything_else,
             text
         );
@@ -326,15 +322,20 @@ pub fn sizes(
             summary.throttled_ratio() * 100.0,
             summary.cpu_us_per_request(),
             summary.k6_exit_code,
-            summary
-                .machine
-                .load_before
-                .split(' ')
-                .next()
-                .unwrap_or_default(),
+            load_1min(summary),
             summary.cpus_busy.everything_else,
         );
     }
     eprintln!("summaries in {}", out_dir.display());
     Ok(())
+}
+
+/// The one-minute load average before the run.
+fn load_1min(summary: &Summary) -> &str {
+    summary
+        .machine
+        .load_before
+        .split(' ')
+        .next()
+        .unwrap_or_default()
 }
