@@ -6,6 +6,8 @@ resource "aws_lb" "app" {
   internal           = false
   security_groups    = [aws_security_group.load_balancer.id]
   subnets            = data.aws_subnets.default.ids
+
+  drop_invalid_header_fields = true # requests with malformed header names never reach the app
 }
 
 resource "aws_lb_target_group" "app" {

@@ -17,7 +17,7 @@ resource "aws_cloudwatch_dashboard" "main" {
           region  = var.region
           view    = "timeSeries"
           stacked = false
-          query   = "SOURCE '${aws_cloudwatch_log_group.app.name}' | ${local.query_latency_percentiles}"
+          query   = "SOURCE '${terraform_data.app_log_group.output.name}' | ${local.query_latency_percentiles}"
         }
       },
       {
@@ -31,7 +31,7 @@ resource "aws_cloudwatch_dashboard" "main" {
           region  = var.region
           view    = "timeSeries"
           stacked = true
-          query   = "SOURCE '${aws_cloudwatch_log_group.app.name}' | ${local.query_status_counts}"
+          query   = "SOURCE '${terraform_data.app_log_group.output.name}' | ${local.query_status_counts}"
         }
       },
       {
@@ -44,7 +44,7 @@ resource "aws_cloudwatch_dashboard" "main" {
           title  = "Errors by status and URL"
           region = var.region
           view   = "table"
-          query  = "SOURCE '${aws_cloudwatch_log_group.app.name}' | ${local.query_errors}"
+          query  = "SOURCE '${terraform_data.app_log_group.output.name}' | ${local.query_errors}"
         }
       },
     ]

@@ -3,6 +3,10 @@
 resource "aws_ecr_repository" "app" {
   name         = "taskoverflow"
   force_delete = true # `terraform destroy` removes the pushed images too
+
+  image_scanning_configuration {
+    scan_on_push = true # known vulnerabilities in the image show in the ECR console
+  }
 }
 
 locals {

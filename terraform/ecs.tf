@@ -7,6 +7,20 @@ data "aws_iam_role" "lab" {
   name = "LabRole"
 }
 
+locals {
+  # The memory sizes (MiB) Fargate runs with each CPU size (Linux tasks).
+  fargate_memory = {
+    "256"   = [512, 1024, 2048]
+    "512"   = range(1024, 4096 + 1, 1024)
+    "1024"  = range(2048, 8192 + 1, 1024)
+    "2048"  = range(4096, 16384 + 1, 1024)
+    "4096"  = range(8192, 30720 + 1, 1024)
+    "8192"  = range(16384, 61440 + 1, 4096)
+    "16384" = range(32768, 122880 + 1, 8192)
+  }
+  task_memory_choices = lookup(local.fargate_memory, tostring(var.task_cpu), [])
+}
+
 resource "aws_ecs_cluster" "main" {
   name = "taskoverflow"
 }
@@ -41,7 +55,7 @@ resource "aws_ecs_task_definition" "app" {
       environment = [
         { name = "PORT", value = "6400" },
         { name = "DATABASE_URL", value = local.database_url },
-        { name = "LOG_GROUP", value = aws_cloudwatch_log_group.app.name },
+        { name = "LOG_GROUP", value = terraform_data.app_log_group.output.name },
         { name = "AWS_REGION", value = var.region },
         { name = "RUST_LOG", value = "info" },
       ]
@@ -60,6 +74,14 @@ resource "aws_ecs_task_definition" "app" {
   ])
 
   depends_on = [terraform_data.image]
+
+  # Fails `terraform plan`, before anything is created, instead of the deployment failing later.
+  lifecycle {
+    precondition {
+      condition     = contains(local.task_memory_choices, var.task_memory)
+      error_message = "Fargate does not run a task with ${var.task_cpu} CPU units and ${var.task_memory} MiB: with ${var.task_cpu} CPU units the memory is one of ${join(", ", local.task_memory_choices)} MiB. Change task_memory in task-size.auto.tfvars."
+    }
+  }
 }
 
 resource "aws_ecs_service" "app" {
@@ -71,6 +93,17 @@ resource "aws_ecs_service" "app" {
 
   # Start-up waits for the database and runs the migrations before it answers health checks.
   health_check_grace_period_seconds = 90
+
+  # A deployment whose tasks keep failing stops and goes back to the last one that worked,
+  # instead of the service starting new tasks for ever. `terraform apply` waits for the
+  # deployment to settle, and the postcondition below turns a rollback (the service settled on
+  # an older task definition) into a failed apply: on its own, the wait counts a rollback as
+  # success.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+  wait_for_steady_state = true
 
   network_configuration {
     subnets          = data.aws_subnets.default.ids
@@ -85,4 +118,51 @@ resource "aws_ecs_service" "app" {
   }
 
   depends_on = [aws_lb_listener.http]
+
+  lifecycle {
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.app.arn
+      error_message = "The deployment failed and ECS rolled the service back to its previous task definition: see the stopped tasks' \"Stopped reason\" in the ECS console and the log group /ecs/taskoverflow."
+    }
+  }
+}
+
+# Scaling out (optional, off by default): Application Auto Scaling adds tasks when their average
+# CPU use stays above the target and removes them when it falls, between desired_count and
+# autoscaling_max_count. Each task keeps up to 10 database connections (docs/handout.md, section
+# "Back-of-the-envelope capacity").
+resource "aws_appautoscaling_target" "service" {
+  count = var.autoscaling ? 1 : 0
+
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.app.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.desired_count
+  max_capacity       = var.autoscaling_max_count
+
+  lifecycle {
+    precondition {
+      condition     = var.autoscaling_max_count >= var.desired_count
+      error_message = "autoscaling_max_count (${var.autoscaling_max_count}) is below desired_count (${var.desired_count})."
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  count = var.autoscaling ? 1 : 0
+
+  name               = "taskoverflow-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.service[0].service_namespace
+  resource_id        = aws_appautoscaling_target.service[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.service[0].scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+    target_value       = var.autoscaling_cpu_target
+    scale_out_cooldown = 60
+    scale_in_cooldown  = 120
+  }
 }

@@ -4,11 +4,23 @@ data "aws_vpc" "default" {
   default = true
 }
 
-# use1-az3 lacks many current instance types (t3 among them), so nothing is placed there. Zone
-# names such as us-east-1e map to different zone ids in every account, hence the zone id.
+# The zones used, by zone id (zone names such as us-east-1e map to different zones in every
+# account). use1-az3 is left out: it lacks many current instance types (t3 among them). Listing
+# the zones, rather than excluding one, keeps a zone AWS adds later out until it is listed here.
+locals {
+  zone_ids = {
+    "us-east-1" = ["use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6"]
+    "us-west-2" = ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"]
+  }
+}
+
 data "aws_availability_zones" "usable" {
-  state            = "available"
-  exclude_zone_ids = ["use1-az3"]
+  state = "available"
+
+  filter {
+    name   = "zone-id"
+    values = local.zone_ids[var.region]
+  }
 }
 
 data "aws_subnets" "default" {
@@ -45,11 +57,11 @@ resource "aws_security_group" "load_balancer" {
   }
 
   egress {
-    description = "To the service's tasks"
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
+    description = "To the service's tasks, inside the VPC"
+    from_port   = 6400
+    to_port     = 6400
+    protocol    = "tcp"
+    cidr_blocks = [data.aws_vpc.default.cidr_block]
   }
 }
 
@@ -66,13 +78,22 @@ resource "aws_security_group" "service" {
     security_groups = [aws_security_group.load_balancer.id]
   }
 
-  # Out to ECR (image pull), CloudWatch Logs (the app's shipper) and the database.
+  # Out to AWS's HTTPS endpoints (ECR and S3 for the image, CloudWatch Logs for the app's
+  # shipper), which the default VPC reaches through the internet, and to the database.
   egress {
-    description = "Anywhere"
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
+    description = "HTTPS to AWS services"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0"]
+  }
+
+  egress {
+    description = "PostgreSQL, inside the VPC"
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = [data.aws_vpc.default.cidr_block]
   }
 }
 

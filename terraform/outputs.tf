@@ -10,5 +10,20 @@ output "dashboard" {
 
 output "log_group" {
   description = "The CloudWatch log group the app writes its log lines to."
-  value       = aws_cloudwatch_log_group.app.name
+  value       = terraform_data.app_log_group.output.name
+}
+
+output "ecr_repository_url" {
+  description = "The ECR repository the app's images are pushed to."
+  value       = aws_ecr_repository.app.repository_url
+}
+
+output "ecs_cluster" {
+  description = "The ECS cluster's name (ECS console, or aws ecs describe-services --cluster)."
+  value       = aws_ecs_cluster.main.name
+}
+
+output "ecs_service" {
+  description = "The ECS service's name."
+  value       = aws_ecs_service.app.name
 }

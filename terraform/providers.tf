@@ -1,15 +1,16 @@
-# Terraform itself and the providers it downloads on `terraform init`.
+# Terraform itself and the providers it downloads on `terraform init`. The versions are exact, and
+# .terraform.lock.hcl (committed) holds their checksums: every student gets the same providers.
 terraform {
   required_version = ">= 1.5.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0, < 7.0"
+      version = "5.100.0"
     }
     random = {
       source  = "hashicorp/random"
-      version = "~> 3.6"
+      version = "3.7.2"
     }
   }
 }

@@ -15,7 +15,7 @@ use crate::target::Target;
 use crate::task::{Problem, Task, TaskResult};
 
 /// The smallest ECS task `ecs_task_size` accepts (CPU units, MiB), which the calibration measures.
-pub use ecs_task_size::{MIN_CPU_UNITS, MIN_MEMORY_MIB};
+pub use ecs_task_size::{fargate_memory_choices, MIN_CPU_UNITS, MIN_MEMORY_MIB};
 
 pub const ALL: &[Task] = &[
     api_still_works::TASK,

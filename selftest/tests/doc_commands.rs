@@ -1,4 +1,4 @@
-//! Every command the README and the handout show works as written (issue 5, "the docs stay
+//! Every command the README and the handout show works as written ("the docs stay
 //! true"). The commands are read from the ```sh blocks of `DOCS`; `TABLE` says, for each one,
 //! how it is exercised and what counts as success. A command in a doc but not in the table fails
 //! (add it), and so does a table entry no doc shows any more (remove it).
@@ -241,6 +241,13 @@ const TABLE: &[Known] = &[
         how: How::Files(terraform_solved_var_file),
         success: "needs AWS: the variable file exists and sets task_cpu and task_memory, both \
                   declared in variables.tf",
+    },
+    Known {
+        command: "terraform providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64",
+        how: How::Files(terraform_lock_file),
+        success: "needs the provider registry: .terraform.lock.hcl exists and locks every provider \
+                  providers.tf requires (selftest/tests/terraform_rules.rs checks versions and \
+                  checksums)",
     },
 ];
 
@@ -1285,6 +1292,23 @@ fn terraform_configuration(_command: &str) -> Result<(), String> {
             "terraform/README.md lists files that do not exist: {missing:?}"
         ))
     }
+}
+
+fn terraform_lock_file(_command: &str) -> Result<(), String> {
+    let lock = read("terraform/.terraform.lock.hcl");
+    for source in ["hashicorp/aws", "hashicorp/random"] {
+        let required = read("terraform/providers.tf").contains(&format!("\"{source}\""));
+        let locked = lock.contains(&format!("provider \"registry.terraform.io/{source}\""));
+        if required && !locked {
+            return Err(format!(
+                "terraform/.terraform.lock.hcl does not lock {source}"
+            ));
+        }
+    }
+    if lock.is_empty() {
+        return Err("terraform/.terraform.lock.hcl is missing or empty".to_owned());
+    }
+    Ok(())
 }
 
 fn terraform_solved_var_file(command: &str) -> Result<(), String> {

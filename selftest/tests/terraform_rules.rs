@@ -1,15 +1,21 @@
-//! `terraform/` keeps the Learner Lab's rules and the lab's contract (spec §6), checked on the
-//! parsed HCL: `terraform validate` would need the providers, which cannot be downloaded here.
+//! `terraform/` keeps the Learner Lab's rules and the lab's contract, checked on the parsed HCL:
+//! `terraform validate` would need the providers, which cannot be downloaded here.
 //!
 //! The rules are one function, [`violations`], that lists every rule a configuration breaks. The
 //! kit's configuration breaks none, with the handed-out and with the solved task size; a copy
-//! with one planted mistake breaks exactly the rule it should.
+//! with one planted mistake breaks exactly the rule it should. The configuration's own checks
+//! (variable validations and preconditions) are evaluated for sample values with the functions
+//! in `terraform_rules/config.rs`, as `terraform plan` would evaluate them.
+
+#[path = "terraform_rules/config.rs"]
+mod config;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use checks::terraform::{attribute, constant, labels, task_size, walk, Config, File, TaskSize};
+use checks::terraform::{task_size, TaskSize};
+use config::{attribute, constant, labels, references, walk, Config, File};
 use hcl::expr::TraversalOperator;
 use hcl::template::{Element, Template};
 use hcl::{Block, Body, Expression, ObjectKey, Value};
@@ -22,7 +28,7 @@ fn solved(dir: &Path) -> Vec<PathBuf> {
     vec![dir.join("solved/task-size.auto.tfvars")]
 }
 
-/// The fields of the solution's JSON log lines (spec §4, docs/handout.md).
+/// The fields of the solution's JSON log lines (docs/handout.md).
 const LOGGED_FIELDS: [&str; 10] = [
     "timestamp",
     "level",
@@ -66,6 +72,7 @@ fn violations(dir: &Path, overrides: &[PathBuf]) -> Vec<String> {
     };
     let mut found = Vec::new();
     no_iam_resources(&config, &mut found);
+    providers_pinned_and_locked(dir, &config, &mut found);
     lab_role(&config, &mut found);
     database_is_private(&config, &mut found);
     database_only_from_the_service(&config, &mut found);
@@ -75,8 +82,16 @@ fn violations(dir: &Path, overrides: &[PathBuf]) -> Vec<String> {
     log_group(&config, &mut found);
     region(&config, &mut found);
     endpoint_output(&config, &mut found);
-    task_size_resolves(&config, &mut found);
+    if let Err(error) = task_size(dir, overrides) {
+        found.push(error);
+    }
+    fargate_sizes_checked_at_plan(&config, &mut found);
+    database_user_checked_at_plan(&config, &mut found);
+    deployments_roll_back(&config, &mut found);
+    database_tls(&config, &mut found);
     queries_use_logged_fields(&config, &mut found);
+    queries_leave_out_health_checks(&config, &mut found);
+    checkov_skips_have_reasons(dir, &mut found);
     found
 }
 
@@ -462,14 +477,543 @@ fn health_check(config: &Config, found: &mut Vec<String>) {
     }
 }
 
+/// The log group the app writes to (the apps' default, and the handout's).
+const APP_LOG_GROUP: &str = "taskoverflow";
+
+/// Whether `expr` refers to `kind.name` anywhere inside it.
+fn refers_to(expr: &Expression, kind: &str, name: &str) -> bool {
+    references(expr)
+        .iter()
+        .any(|(root, found)| root == kind && found == name)
+}
+
+/// The log group `taskoverflow`: the app creates it itself when it runs with lab credentials, so
+/// `terraform apply` must create it only if it is missing (and keep the rules that tie the app,
+/// the saved queries and the dashboard to it).
 fn log_group(config: &Config, found: &mut Vec<String>) {
-    let named = config
-        .resources("aws_cloudwatch_log_group")
-        .any(|(_, _, block)| {
-            string_value(config, attribute(block.body(), "name")).as_deref() == Some("taskoverflow")
+    for (file, name, block) in config.resources("aws_cloudwatch_log_group") {
+        if string_value(config, attribute(block.body(), "name")).as_deref() == Some(APP_LOG_GROUP) {
+            found.push(format!(
+                "{}: aws_cloudwatch_log_group.{name}: the app creates the log group \
+                 \"{APP_LOG_GROUP}\" when it runs with lab credentials, so this resource fails \
+                 the first apply with ResourceAlreadyExistsException; create the group only if it \
+                 is missing",
+                file.name
+            ));
+        }
+    }
+    let ensured: Vec<_> = config
+        .resources("terraform_data")
+        .filter(|(_, _, block)| {
+            let input =
+                attribute(block.body(), "input").and_then(|input| config.evaluate(input).ok());
+            input
+                .as_ref()
+                .and_then(Value::as_object)
+                .and_then(|input| input.get("name"))
+                == Some(&Value::String(APP_LOG_GROUP.to_owned()))
+        })
+        .collect();
+    let [(file, group, block)] = ensured.as_slice() else {
+        found.push(format!(
+            "there should be one terraform_data with input.name = \"{APP_LOG_GROUP}\" that creates \
+             the app's log group unless it exists, but there are {}",
+            ensured.len()
+        ));
+        return;
+    };
+    let command = |on_destroy: bool| -> String {
+        block
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "provisioner")
+            .filter(|provisioner| {
+                attribute(provisioner.body(), "when")
+                    .is_some_and(|when| when.to_string().trim() == "destroy")
+                    == on_destroy
+            })
+            .filter_map(|provisioner| attribute(provisioner.body(), "command"))
+            .filter_map(|command| config.render(command, "?"))
+            .collect()
+    };
+    let (create, destroy) = (command(false), command(true));
+    let needs = [
+        (&create, "create-log-group", "creates the group"),
+        (
+            &create,
+            "ResourceAlreadyExistsException",
+            "goes on when the group exists already",
+        ),
+        (&create, "put-retention-policy", "sets the retention"),
+        (&destroy, "delete-log-group", "deletes the group on destroy"),
+    ];
+    for (text, needle, what) in needs {
+        if !text.contains(needle) {
+            found.push(format!(
+                "{}: terraform_data.{group}: no provisioner {what} (`{needle}`)",
+                file.name
+            ));
+        }
+    }
+
+    // Everything that names the group takes it from there.
+    let mut app_uses_it = false;
+    for (_, _, definition) in config.resources("aws_ecs_task_definition") {
+        if let Some(containers) = attribute(definition.body(), "container_definitions") {
+            walk(containers, &mut |expr| {
+                if let Expression::Object(object) = expr {
+                    let entry = |wanted: &str| {
+                        object
+                            .iter()
+                            .find(|(key, _)| key_name(key) == Some(wanted))
+                            .map(|(_, value)| value)
+                    };
+                    if let (Some(name), Some(value)) = (entry("name"), entry("value")) {
+                        if constant(name) == Ok(Value::String("LOG_GROUP".to_owned()))
+                            && refers_to(value, "terraform_data", group)
+                        {
+                            app_uses_it = true;
+                        }
+                    }
+                }
+            });
+        }
+    }
+    if !app_uses_it {
+        found.push(format!(
+            "the ECS task's LOG_GROUP must be terraform_data.{group}.output.name"
+        ));
+    }
+    for (query_file, name, query) in config.resources("aws_cloudwatch_query_definition") {
+        if !attribute(query.body(), "log_group_names")
+            .is_some_and(|names| refers_to(names, "terraform_data", group))
+        {
+            found.push(format!(
+                "{}: aws_cloudwatch_query_definition.{name}: log_group_names must be \
+                 [terraform_data.{group}.output.name]",
+                query_file.name
+            ));
+        }
+    }
+    for (dashboard_file, name, dashboard) in config.resources("aws_cloudwatch_dashboard") {
+        if !attribute(dashboard.body(), "dashboard_body")
+            .is_some_and(|body| refers_to(body, "terraform_data", group))
+        {
+            found.push(format!(
+                "{}: aws_cloudwatch_dashboard.{name}: its queries must read \
+                 terraform_data.{group}.output.name",
+                dashboard_file.name
+            ));
+        }
+    }
+}
+
+/// Whether every `validation` of `variable "<variable>"` passes with the variable set to
+/// `value`, as `terraform plan` would decide; `Err` when a condition cannot be evaluated.
+fn validations_pass(config: &Config, variable: &str, value: Value) -> Result<bool, String> {
+    let (_, block) = config
+        .blocks("variable")
+        .find(|(_, block)| labels(block) == [variable])
+        .ok_or_else(|| format!("no variable \"{variable}\""))?;
+    let with_value = config.with_variables(&[(variable, value)]);
+    let mut all = true;
+    for validation in block
+        .body()
+        .blocks()
+        .filter(|inner| inner.identifier() == "validation")
+    {
+        let condition = attribute(validation.body(), "condition")
+            .ok_or_else(|| format!("a validation of variable \"{variable}\" has no condition"))?;
+        match with_value.evaluate(condition)? {
+            Value::Bool(passes) => all &= passes,
+            other => return Err(format!("the condition is {other}, not a boolean")),
+        }
+    }
+    Ok(all)
+}
+
+/// Checks that `variable`'s validations accept `good` and refuse `bad`.
+fn check_validation(
+    config: &Config,
+    variable: &str,
+    good: &[Value],
+    bad: &[Value],
+    found: &mut Vec<String>,
+) {
+    for (values, expected) in [(good, true), (bad, false)] {
+        for value in values {
+            match validations_pass(config, variable, value.clone()) {
+                Ok(passes) if passes == expected => {}
+                Ok(_) => found.push(format!(
+                    "variable \"{variable}\": its validation {} {value}",
+                    if expected { "refuses" } else { "lets through" }
+                )),
+                Err(error) => found.push(format!(
+                    "variable \"{variable}\": its validation cannot be evaluated for {value}: \
+                     {error}"
+                )),
+            }
+        }
+    }
+}
+
+/// The preconditions of `block` (in its `lifecycle`), evaluated in `config`: `Ok(None)` when all
+/// pass, else the error message of the first that fails.
+fn failed_precondition(config: &Config, block: &Block) -> Result<Option<String>, String> {
+    for lifecycle in block
+        .body()
+        .blocks()
+        .filter(|inner| inner.identifier() == "lifecycle")
+    {
+        for precondition in lifecycle
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "precondition")
+        {
+            let condition = attribute(precondition.body(), "condition")
+                .ok_or("a precondition without a condition")?;
+            if config.evaluate(condition)? == Value::Bool(false) {
+                let message = attribute(precondition.body(), "error_message")
+                    .ok_or("a precondition without an error_message")?;
+                return match config.evaluate(message)? {
+                    Value::String(message) => Ok(Some(message)),
+                    other => Err(format!("the error_message is {other}")),
+                };
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A CPU/memory pair Fargate does not run fails `terraform plan`, with a message that lists the
+/// memory sizes for that CPU; every pair it runs passes. Fargate's table is the autograder's.
+fn fargate_sizes_checked_at_plan(config: &Config, found: &mut Vec<String>) {
+    let cpus = [256u32, 512, 1024, 2048, 4096, 8192, 16384];
+    check_validation(
+        config,
+        "task_cpu",
+        &cpus.map(Value::from),
+        &[Value::from(0), Value::from(1000), Value::from(32768)],
+        found,
+    );
+    let Some((file, name, definition)) = config.resources("aws_ecs_task_definition").next() else {
+        return; // reported by the task size rule
+    };
+    let mut wrong = Vec::new();
+    for cpu in cpus {
+        let choices = checks::tasks::fargate_memory_choices(cpu).unwrap_or_default();
+        let mut samples: BTreeSet<u32> = choices.iter().copied().collect();
+        samples.extend(choices.iter().map(|memory| memory + 512));
+        samples.extend([
+            cpu,
+            cpu * 2 - 512,
+            choices.last().copied().unwrap_or(0) + 1024,
+        ]);
+        for memory in samples {
+            let sized = config.with_variables(&[
+                ("task_cpu", Value::from(cpu)),
+                ("task_memory", Value::from(memory)),
+            ]);
+            let runs = choices.contains(&memory);
+            match failed_precondition(&sized, definition) {
+                Ok(None) if runs => {}
+                Ok(Some(message)) if !runs => {
+                    let listed: Vec<String> = choices.iter().map(u32::to_string).collect();
+                    if !message.contains(&listed.join(", ")) {
+                        wrong.push(format!(
+                            "{cpu}/{memory} fails without listing the sizes: {message}"
+                        ));
+                    }
+                }
+                Ok(None) => wrong.push(format!("{cpu}/{memory} passes")),
+                Ok(Some(message)) => wrong.push(format!("{cpu}/{memory} fails: {message}")),
+                Err(error) => wrong.push(format!("{cpu}/{memory}: {error}")),
+            }
+        }
+    }
+    if let Some(first) = wrong.first() {
+        found.push(format!(
+            "{}: aws_ecs_task_definition.{name}: its precondition must fail `terraform plan` \
+             exactly for the CPU/memory pairs Fargate does not run, listing the memory sizes; \
+             {} pairs are wrong, first {first}",
+            file.name,
+            wrong.len()
+        ));
+    }
+}
+
+/// The database user goes into DATABASE_URL as it is: the validation lets through only names
+/// RDS takes that need no escaping in a URL.
+fn database_user_checked_at_plan(config: &Config, found: &mut Vec<String>) {
+    let text = |value: &str| Value::String(value.to_owned());
+    check_validation(
+        config,
+        "db_username",
+        &[text("taskoverflow"), text("app_user2")],
+        &[
+            text(""),
+            text("Bob"),
+            text("1user"),
+            text("a b"),
+            text("user@host"),
+            text("us:er"),
+            text("user/x"),
+            text("rdsadmin"),
+            text("pg_admin"),
+            text(&"a".repeat(64)),
+        ],
+        found,
+    );
+}
+
+/// A deployment whose tasks keep failing stops and goes back to the last working one.
+fn deployments_roll_back(config: &Config, found: &mut Vec<String>) {
+    for (file, name, service) in config.resources("aws_ecs_service") {
+        let breaker = service
+            .body()
+            .blocks()
+            .find(|inner| inner.identifier() == "deployment_circuit_breaker");
+        let on = |key: &str| {
+            breaker.is_some_and(|breaker| {
+                attribute(breaker.body(), key)
+                    .is_some_and(|value| config.evaluate(value) == Ok(Value::Bool(true)))
+            })
+        };
+        if !(on("enable") && on("rollback")) {
+            found.push(format!(
+                "{}: aws_ecs_service.{name}: needs deployment_circuit_breaker with enable = true \
+                 and rollback = true",
+                file.name
+            ));
+        }
+        let waits = attribute(service.body(), "wait_for_steady_state")
+            .is_some_and(|value| config.evaluate(value) == Ok(Value::Bool(true)));
+        let rollback_fails = service
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "lifecycle")
+            .flat_map(|lifecycle| lifecycle.body().blocks())
+            .filter(|inner| inner.identifier() == "postcondition")
+            .filter_map(|postcondition| attribute(postcondition.body(), "condition"))
+            .any(|condition| {
+                let text = condition.to_string();
+                text.contains("self.task_definition")
+                    && references(condition)
+                        .iter()
+                        .any(|(kind, _)| kind == "aws_ecs_task_definition")
+            });
+        if !(waits && rollback_fails) {
+            found.push(format!(
+                "{}: aws_ecs_service.{name}: needs wait_for_steady_state = true and a \
+                 postcondition that self.task_definition is the new task definition, or a \
+                 rolled-back deployment counts as a successful apply",
+                file.name
+            ));
+        }
+    }
+}
+
+/// The app reaches the database over TLS, and the database refuses connections without it.
+fn database_tls(config: &Config, found: &mut Vec<String>) {
+    let mut urls = Vec::new();
+    for (file, block) in top_blocks(config) {
+        attributes_in(block.body(), &mut |_, expr| {
+            walk(expr, &mut |expr| {
+                if let Some(text) = written_text(expr) {
+                    if text.contains("postgres://") || text.contains("postgresql://") {
+                        urls.push((file.name.clone(), address(block), text));
+                    }
+                }
+            });
         });
-    if !named {
-        found.push("no aws_cloudwatch_log_group is named \"taskoverflow\"".to_owned());
+    }
+    if urls.is_empty() {
+        found.push("no postgres:// URL (DATABASE_URL) found".to_owned());
+    }
+    for (file, address, url) in urls {
+        let secure = [
+            "sslmode=require",
+            "sslmode=verify-ca",
+            "sslmode=verify-full",
+        ]
+        .iter()
+        .any(|mode| url.contains(mode));
+        if !secure {
+            found.push(format!(
+                "{file}: {address}: the database URL must ask for TLS (sslmode=require or stricter)"
+            ));
+        }
+    }
+    for (file, name, group) in config.resources("aws_db_parameter_group") {
+        for parameter in group
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "parameter")
+        {
+            let value = |key: &str| string_value(config, attribute(parameter.body(), key));
+            if value("name").as_deref() == Some("rds.force_ssl")
+                && value("value").as_deref() != Some("1")
+            {
+                found.push(format!(
+                    "{}: aws_db_parameter_group.{name}: rds.force_ssl must stay 1: the database \
+                     refuses connections without TLS",
+                    file.name
+                ));
+            }
+        }
+    }
+}
+
+/// Every saved query and widget that counts requests leaves out the load balancer's health
+/// checks, which would otherwise be most of an idle service's requests.
+fn queries_leave_out_health_checks(config: &Config, found: &mut Vec<String>) {
+    let excluded = "url != \"/api/v1/health\"";
+    let mut check = |file: &File, what: String, query: Option<String>| {
+        if let Some(query) = query {
+            if query.contains("stats") && !query.contains(excluded) {
+                found.push(format!(
+                    "{}: {what}: a query that counts requests must filter `{excluded}`",
+                    file.name
+                ));
+            }
+        }
+    };
+    for (file, name, block) in config.resources("aws_cloudwatch_query_definition") {
+        let query = attribute(block.body(), "query_string").and_then(|q| config.render(q, ""));
+        check(
+            file,
+            format!("aws_cloudwatch_query_definition.{name}"),
+            query,
+        );
+    }
+    for (file, name, block) in config.resources("aws_cloudwatch_dashboard") {
+        let Some(body) = attribute(block.body(), "dashboard_body") else {
+            continue;
+        };
+        walk(body, &mut |expr| {
+            if let Expression::Object(object) = expr {
+                for (key, value) in object {
+                    if key_name(key) == Some("query") {
+                        check(
+                            file,
+                            format!("aws_cloudwatch_dashboard.{name}"),
+                            config.render(value, ""),
+                        );
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// `.checkov.yaml` gives every check it skips a reason on the same line.
+fn checkov_skips_have_reasons(dir: &Path, found: &mut Vec<String>) {
+    let Ok(text) = fs::read_to_string(dir.join(".checkov.yaml")) else {
+        found.push("terraform/.checkov.yaml is missing".to_owned());
+        return;
+    };
+    let mut skipped = 0;
+    for line in text.lines() {
+        let Some(entry) = line.trim().strip_prefix("- CKV") else {
+            continue;
+        };
+        skipped += 1;
+        let reason = entry
+            .split_once('#')
+            .map_or("", |(_, reason)| reason.trim());
+        if reason.split_whitespace().count() < 4 {
+            found.push(format!(
+                "terraform/.checkov.yaml: `{}` is skipped without a reason on its line",
+                line.trim()
+            ));
+        }
+    }
+    if skipped == 0 && !text.contains("skip-check") {
+        found.push("terraform/.checkov.yaml skips nothing: is it the checkov config?".to_owned());
+    }
+}
+
+/// Every provider has an exact version, and `.terraform.lock.hcl` has that version with
+/// checksums for every platform (`zh:`) and at least one package checksum (`h1:`).
+fn providers_pinned_and_locked(dir: &Path, config: &Config, found: &mut Vec<String>) {
+    let lock = fs::read_to_string(dir.join(".terraform.lock.hcl"))
+        .map_err(|error| error.to_string())
+        .and_then(|text| hcl::parse(&text).map_err(|error| error.to_string()));
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(error) => {
+            found.push(format!(
+                "terraform/.terraform.lock.hcl cannot be read: {error}"
+            ));
+            return;
+        }
+    };
+    let mut required = 0;
+    for (file, block) in config.blocks("terraform") {
+        for providers in block
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "required_providers")
+        {
+            for provider in providers.body().attributes() {
+                required += 1;
+                let name = provider.key();
+                let settings = constant(provider.expr()).ok();
+                let setting = |key: &str| {
+                    settings
+                        .as_ref()
+                        .and_then(Value::as_object)
+                        .and_then(|settings| settings.get(key))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let (Some(source), Some(version)) = (setting("source"), setting("version")) else {
+                    found.push(format!(
+                        "{}: provider {name} needs a source and a version",
+                        file.name
+                    ));
+                    continue;
+                };
+                let exact = version.split('.').count() == 3
+                    && version.split('.').all(|part| part.parse::<u32>().is_ok());
+                if !exact {
+                    found.push(format!(
+                        "{}: provider {name}: version = \"{version}\" is not an exact version",
+                        file.name
+                    ));
+                    continue;
+                }
+                let address = format!("registry.terraform.io/{source}");
+                let entry = lock.blocks().find(|entry| {
+                    entry.identifier() == "provider" && labels(entry) == [address.as_str()]
+                });
+                let locked_version = entry
+                    .and_then(|entry| constant(attribute(entry.body(), "version")?).ok())
+                    .and_then(|version| version.as_str().map(str::to_owned));
+                let hashes: Vec<String> = entry
+                    .and_then(|entry| constant(attribute(entry.body(), "hashes")?).ok())
+                    .and_then(|hashes| hashes.as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|hash| hash.as_str().map(str::to_owned))
+                    .collect();
+                let count = |prefix: &str| hashes.iter().filter(|h| h.starts_with(prefix)).count();
+                if locked_version.as_deref() != Some(version.as_str()) {
+                    found.push(format!(
+                        "terraform/.terraform.lock.hcl: {address} is locked at {locked_version:?}, \
+                         not {version}"
+                    ));
+                } else if count("zh:") < 8 || count("h1:") < 1 {
+                    found.push(format!(
+                        "terraform/.terraform.lock.hcl: {address} needs the registry's zh: \
+                         checksums (every platform) and an h1: checksum"
+                    ));
+                }
+            }
+        }
+    }
+    if required == 0 {
+        found.push("no terraform { required_providers { ... } } block".to_owned());
     }
 }
 
@@ -481,6 +1025,15 @@ fn region(config: &Config, found: &mut Vec<String>) {
     if providers.is_empty() {
         found.push("no provider \"aws\" block".to_owned());
     }
+    // The Learner Lab's regions pass the variable's validation; others fail `terraform plan`.
+    let text = |value: &str| Value::String(value.to_owned());
+    check_validation(
+        config,
+        "region",
+        &[text("us-east-1"), text("us-west-2")],
+        &[text("eu-west-1"), text("us-east-2"), text("")],
+        found,
+    );
     for (file, block) in providers {
         if string_value(config, attribute(block.body(), "region")).as_deref() != Some("us-east-1") {
             found.push(format!(
@@ -508,12 +1061,6 @@ fn endpoint_output(config: &Config, found: &mut Vec<String>) {
                 ));
             }
         }
-    }
-}
-
-fn task_size_resolves(config: &Config, found: &mut Vec<String>) {
-    if let Err(error) = config.task_size() {
-        found.push(error);
     }
 }
 
@@ -697,7 +1244,8 @@ fn copy_dir(from: &Path, to: &Path) {
         let entry = entry.expect("a directory entry");
         let name = entry.file_name();
         let name_text = name.to_string_lossy();
-        if name_text.starts_with(".terraform") || name_text.contains(".tfstate") {
+        // Terraform's own download folder and state, not the lock file.
+        if name_text == ".terraform" || name_text.contains(".tfstate") {
             continue;
         }
         if entry.path().is_dir() {
@@ -720,6 +1268,18 @@ fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     copy_dir(&terraform_dir(), &dir);
     change(&dir);
     dir
+}
+
+/// Replaces the one occurrence of `find` in `file` by `replace`.
+fn replace_once(dir: &Path, file: &str, find: &str, replace: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).expect("read the file to change");
+    assert_eq!(
+        text.matches(find).count(),
+        1,
+        "{file} should have {find:?} once"
+    );
+    fs::write(&path, text.replace(find, replace)).expect("write the changed file");
 }
 
 /// Replaces the one line of `file` that contains `marker` (keeping its indentation).
@@ -870,11 +1430,8 @@ fn a_literal_password_breaks_exactly_that_rule() {
 #[test]
 fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
     let dir = mutated("password-in-url", |dir| {
-        let path = dir.join("database.tf");
-        let text = fs::read_to_string(&path).expect("read database.tf");
         let find = ":${random_password.database.result}@";
-        assert_eq!(text.matches(find).count(), 1);
-        fs::write(&path, text.replace(find, ":hunter2hunter2@")).expect("write database.tf");
+        replace_once(dir, "database.tf", find, ":hunter2hunter2@");
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -885,11 +1442,12 @@ fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
 #[test]
 fn a_field_the_logs_do_not_have_breaks_exactly_that_rule() {
     let dir = mutated("unknown-field", |dir| {
-        let path = dir.join("queries.tf");
-        let text = fs::read_to_string(&path).expect("read queries.tf");
-        let find = "latency_ms, hostname";
-        assert_eq!(text.matches(find).count(), 1);
-        fs::write(&path, text.replace(find, "latency_ms, host")).expect("write queries.tf");
+        replace_once(
+            dir,
+            "queries.tf",
+            "latency_ms, hostname",
+            "latency_ms, host",
+        );
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -954,4 +1512,308 @@ fn the_password_heuristics() {
         "aws ecr get-login-password | docker login --password-stdin \0"
     ));
     assert!(!has_written_password("the password is generated"));
+}
+
+/// The one violation a mutation causes, for the tests below that only need its gist.
+fn only_violation(dir: &Path) -> String {
+    let found = violations(dir, &[]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found[0].clone()
+}
+
+#[test]
+fn a_log_group_resource_for_the_apps_group_breaks_exactly_that_rule() {
+    let dir = mutated("log-group-resource", |dir| {
+        fs::write(
+            dir.join("extra.tf"),
+            "resource \"aws_cloudwatch_log_group\" \"app\" {\n  name = \"taskoverflow\"\n}\n",
+        )
+        .expect("write extra.tf");
+    });
+    let found = only_violation(&dir);
+    assert!(
+        found.starts_with("terraform/extra.tf: aws_cloudwatch_log_group.app: the app creates")
+            && found.contains("ResourceAlreadyExistsException"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_log_group_step_that_fails_on_an_existing_group_breaks_exactly_that_rule() {
+    let dir = mutated("log-group-exists", |dir| {
+        replace_line(
+            dir,
+            "logs.tf",
+            "*ResourceAlreadyExistsException*)",
+            "*SomeOtherError*) echo ignored ;;",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/logs.tf: terraform_data.app_log_group: no provisioner goes on when the group \
+         exists already (`ResourceAlreadyExistsException`)"
+    );
+}
+
+#[test]
+fn a_precondition_that_lets_fargate_invalid_sizes_through_breaks_exactly_that_rule() {
+    let dir = mutated("no-fargate-precondition", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "condition     = contains(local.task_memory_choices",
+            "condition     = var.task_memory >= 512",
+        );
+    });
+    let found = only_violation(&dir);
+    assert!(
+        found.starts_with("terraform/ecs.tf: aws_ecs_task_definition.app: its precondition")
+            && found.contains("passes"),
+        "{found}"
+    );
+}
+
+#[test]
+fn the_precondition_rejects_a_fargate_invalid_pair_at_plan_with_the_choices() {
+    let config = Config::read(&terraform_dir(), &[]).expect("terraform/ reads");
+    let (_, _, definition) = config
+        .resources("aws_ecs_task_definition")
+        .next()
+        .expect("a task definition");
+    let sized = |cpu: u32, memory: u32| {
+        config.with_variables(&[
+            ("task_cpu", Value::from(cpu)),
+            ("task_memory", Value::from(memory)),
+        ])
+    };
+    assert_eq!(failed_precondition(&sized(256, 512), definition), Ok(None));
+    assert_eq!(
+        failed_precondition(&sized(1024, 2048), definition),
+        Ok(None)
+    );
+    let message = failed_precondition(&sized(1024, 1024), definition)
+        .expect("evaluates")
+        .expect("1 vCPU with 1 GiB is not a Fargate size");
+    assert_eq!(
+        message,
+        "Fargate does not run a task with 1024 CPU units and 1024 MiB: with 1024 CPU units the \
+         memory is one of 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB. Change task_memory in \
+         task-size.auto.tfvars."
+    );
+}
+
+#[test]
+fn a_region_validation_that_lets_any_region_through_breaks_exactly_that_rule() {
+    let dir = mutated("any-region", |dir| {
+        replace_line(
+            dir,
+            "variables.tf",
+            "condition     = contains([\"us-east-1\", \"us-west-2\"], var.region)",
+            "condition     = length(var.region) >= 0",
+        );
+    });
+    let found = violations(&dir, &[]);
+    assert_eq!(
+        found,
+        [
+            "variable \"region\": its validation lets through \"eu-west-1\"",
+            "variable \"region\": its validation lets through \"us-east-2\"",
+            "variable \"region\": its validation lets through \"\"",
+        ]
+    );
+}
+
+#[test]
+fn a_database_user_that_would_break_the_url_is_refused() {
+    let config = Config::read(&terraform_dir(), &[]).expect("terraform/ reads");
+    let user = |name: &str| validations_pass(&config, "db_username", Value::String(name.into()));
+    assert_eq!(user("taskoverflow"), Ok(true));
+    assert_eq!(user("user@host"), Ok(false));
+
+    let dir = mutated("any-user", |dir| {
+        replace_line(
+            dir,
+            "variables.tf",
+            "condition     = length(regexall(\"^[a-z]",
+            "condition     = length(var.db_username) > 0",
+        );
+    });
+    let found = violations(&dir, &[]);
+    assert!(
+        !found.is_empty()
+            && found
+                .iter()
+                .all(|line| line
+                    .starts_with("variable \"db_username\": its validation lets through")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn an_apply_that_does_not_wait_for_the_deployment_breaks_exactly_that_rule() {
+    let dir = mutated("no-wait", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "wait_for_steady_state = true",
+            "wait_for_steady_state = false",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecs.tf: aws_ecs_service.app: needs wait_for_steady_state = true and a \
+         postcondition that self.task_definition is the new task definition, or a rolled-back \
+         deployment counts as a successful apply"
+    );
+}
+
+#[test]
+fn a_deployment_without_rollback_breaks_exactly_that_rule() {
+    let dir = mutated("no-rollback", |dir| {
+        replace_line(dir, "ecs.tf", "rollback = true", "rollback = false");
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecs.tf: aws_ecs_service.app: needs deployment_circuit_breaker with enable = \
+         true and rollback = true"
+    );
+}
+
+#[test]
+fn a_database_url_without_tls_breaks_exactly_that_rule() {
+    let dir = mutated("no-tls", |dir| {
+        replace_once(
+            dir,
+            "database.tf",
+            "?sslmode=require\"",
+            "?sslmode=disable\"",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/database.tf: locals: the database URL must ask for TLS (sslmode=require or \
+         stricter)"
+    );
+
+    let dir = mutated("force-ssl-off", |dir| {
+        replace_line(dir, "database.tf", "value = \"1\"", "value = \"0\"");
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/database.tf: aws_db_parameter_group.main: rds.force_ssl must stay 1: the \
+         database refuses connections without TLS"
+    );
+}
+
+#[test]
+fn a_query_that_counts_health_checks_breaks_exactly_that_rule() {
+    let dir = mutated("health-counted", |dir| {
+        replace_once(
+            dir,
+            "queries.tf",
+            "filter message = \"Request finished\" and url != \"/api/v1/health\"\n    | stats count(*) as responses by status, bin(1m)",
+            "filter message = \"Request finished\"\n    | stats count(*) as responses by status, bin(1m)",
+        );
+    });
+    let found = violations(&dir, &[]);
+    // The saved query and the dashboard widget made from it.
+    assert_eq!(
+        found,
+        [
+            "terraform/queries.tf: aws_cloudwatch_query_definition.status_counts: a query that \
+             counts requests must filter `url != \"/api/v1/health\"`",
+            "terraform/dashboard.tf: aws_cloudwatch_dashboard.main: a query that counts \
+             requests must filter `url != \"/api/v1/health\"`",
+        ]
+    );
+}
+
+#[test]
+fn a_checkov_skip_without_a_reason_breaks_exactly_that_rule() {
+    let dir = mutated("skip-without-reason", |dir| {
+        replace_line(dir, ".checkov.yaml", "- CKV_AWS_65 #", "- CKV_AWS_65");
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/.checkov.yaml: `- CKV_AWS_65` is skipped without a reason on its line"
+    );
+}
+
+#[test]
+fn a_provider_without_an_exact_version_breaks_exactly_that_rule() {
+    let dir = mutated("loose-provider", |dir| {
+        replace_line(
+            dir,
+            "providers.tf",
+            "version = \"5.100.0\"",
+            "version = \">= 5.0\"",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/providers.tf: provider aws: version = \">= 5.0\" is not an exact version"
+    );
+
+    let dir = mutated("lock-behind", |dir| {
+        replace_line(
+            dir,
+            "providers.tf",
+            "version = \"5.100.0\"",
+            "version = \"5.99.0\"",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/.terraform.lock.hcl: registry.terraform.io/hashicorp/aws is locked at \
+         Some(\"5.100.0\"), not 5.99.0"
+    );
+}
+
+/// The handout's steps and terraform/README.md tell a student whose app already created the log
+/// group the same thing, and it is what logs.tf does: nothing to delete or import first.
+#[test]
+fn the_handout_and_the_readme_agree_about_an_existing_log_group() {
+    let root = terraform_dir().join("..");
+    let read = |file: &str| {
+        fs::read_to_string(root.join(file))
+            .unwrap_or_else(|error| panic!("read {file}: {error}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let handout = read("docs/handout.md");
+    let steps = handout
+        .split("## Deploying with Terraform")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    let steps: String = steps.split_whitespace().collect::<Vec<_>>().join(" ");
+    let readme = read("terraform/README.md");
+    for (doc, text) in [
+        ("docs/handout.md", &steps),
+        ("terraform/README.md", &readme),
+    ] {
+        for promise in [
+            "the log group `taskoverflow` exists already",
+            "the apply keeps it and its log lines",
+            "nothing to delete or import first",
+        ] {
+            assert!(text.contains(promise), "{doc} does not say {promise:?}");
+        }
+        for old_advice in ["terraform import", "delete-log-group"] {
+            assert!(
+                !text.contains(old_advice),
+                "{doc} still tells students to run {old_advice}"
+            );
+        }
+    }
+    // And logs.tf does what they promise (the log group rule checks the details).
+    assert_eq!(
+        violations(&terraform_dir(), &[])
+            .iter()
+            .filter(|line| line.contains("log group") || line.contains("terraform_data"))
+            .count(),
+        0
+    );
 }

@@ -1,4 +1,4 @@
-//! The buffer's memory bound with a dead endpoint (issue 6): however long CloudWatch stays down
+//! The buffer's memory bound with a dead endpoint: however long CloudWatch stays down
 //! and however much the app logs, the bytes held never exceed the configured budget.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The API contract of spec §3, one test per row and per error case, against real PostgreSQL.
+//! The API contract (docs/api.md), one test per row and per error case, against real PostgreSQL.
 
 mod helpers;
 

@@ -1,0 +1,548 @@
+//! The kit's reading of `terraform/` the way Terraform would, without running it (the providers
+//! cannot be downloaded here, so `terraform validate` cannot run).
+//!
+//! [`Config::read`] parses every `*.tf` file of a folder, then the variable files Terraform
+//! loads on its own (`terraform.tfvars`, then every `*.auto.tfvars` in name order) and the
+//! `-var-file`s given on top of them, later files winning. What can be known before
+//! `terraform apply` is then worked out with hcl-rs's evaluator: literals, `var.NAME` (its
+//! default, overridden by the variable files), `local.NAME`, the few Terraform functions the
+//! configuration's checks use ([`functions`]) and expressions made of them. Anything else, such as
+//! a resource's attribute, is an error that names the file, never a panic.
+//!
+//! The autograder does not use this: it reads only the task size (checks/src/terraform.rs).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use checks::terraform::{display_name, parse};
+use hcl::eval::{Context, Evaluate};
+use hcl::expr::{Operation, TraversalOperator};
+use hcl::template::{Directive, Element, Template};
+use hcl::{Block, Body, Expression, Map, Value};
+
+/// One parsed file.
+#[derive(Debug, Clone)]
+pub struct File {
+    /// The path as messages print it: relative to the folder above the configuration, e.g.
+    /// `terraform/ecs.tf`.
+    pub name: String,
+    pub body: Body,
+}
+
+/// Every `*.tf` file in `dir` (not in its subfolders, like Terraform), in name order.
+pub fn load(dir: &Path) -> Result<Vec<File>, String> {
+    let entries = fs::read_dir(dir)
+        .map_err(|error| format!("cannot read the folder {}: {error}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "tf"))
+        .collect();
+    if paths.is_empty() {
+        return Err(format!("{} has no .tf files", display_name(dir, dir)));
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = display_name(dir, &path);
+            let body = parse(&path, &name)?;
+            Ok(File { name, body })
+        })
+        .collect()
+}
+
+/// The variable files Terraform reads for `dir`, in the order it reads them:
+/// `terraform.tfvars`, the `*.auto.tfvars` files in name order, then `overrides` (the
+/// `-var-file` options) as given.
+pub fn variable_files(dir: &Path, overrides: &[PathBuf]) -> Vec<PathBuf> {
+    let mut automatic: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.is_file()
+                        && path
+                            .file_name()
+                            .and_then(|name| name.to_str())
+                            .is_some_and(|name| name.ends_with(".auto.tfvars"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    automatic.sort();
+    let default = dir.join("terraform.tfvars");
+    default
+        .is_file()
+        .then_some(default)
+        .into_iter()
+        .chain(automatic)
+        .chain(overrides.iter().cloned())
+        .collect()
+}
+
+/// The value of an expression that needs no variables at all (a literal, or an expression of
+/// literals), or why not.
+pub fn constant(expr: &Expression) -> Result<Value, String> {
+    expr.evaluate(&functions())
+        .map_err(|error| error.to_string())
+}
+
+/// The attribute `key` of a body, if it has one.
+pub fn attribute<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    body.attributes()
+        .find(|attribute| attribute.key() == key)
+        .map(|attribute| attribute.expr())
+}
+
+/// The block's labels, e.g. `["aws_ecs_task_definition", "app"]`.
+pub fn labels(block: &Block) -> Vec<&str> {
+    block.labels().iter().map(|label| label.as_str()).collect()
+}
+
+/// Calls `visit` on `expr` and on every expression inside it, templates' interpolations
+/// included.
+pub fn walk(expr: &Expression, visit: &mut dyn FnMut(&Expression)) {
+    visit(expr);
+    match expr {
+        Expression::Array(items) => items.iter().for_each(|item| walk(item, visit)),
+        Expression::Object(object) => {
+            for (key, value) in object {
+                if let hcl::ObjectKey::Expression(key) = key {
+                    walk(key, visit);
+                }
+                walk(value, visit);
+            }
+        }
+        Expression::TemplateExpr(template) => {
+            if let Ok(template) = Template::from_expr(template) {
+                walk_template(&template, visit);
+            }
+        }
+        Expression::Traversal(traversal) => {
+            walk(&traversal.expr, visit);
+            for operator in &traversal.operators {
+                if let TraversalOperator::Index(index) = operator {
+                    walk(index, visit);
+                }
+            }
+        }
+        Expression::FuncCall(call) => call.args.iter().for_each(|arg| walk(arg, visit)),
+        Expression::Parenthesis(inner) => walk(inner, visit),
+        Expression::Conditional(conditional) => {
+            walk(&conditional.cond_expr, visit);
+            walk(&conditional.true_expr, visit);
+            walk(&conditional.false_expr, visit);
+        }
+        Expression::Operation(operation) => match operation.as_ref() {
+            Operation::Unary(unary) => walk(&unary.expr, visit),
+            Operation::Binary(binary) => {
+                walk(&binary.lhs_expr, visit);
+                walk(&binary.rhs_expr, visit);
+            }
+        },
+        Expression::ForExpr(for_expr) => {
+            walk(&for_expr.collection_expr, visit);
+            if let Some(key) = &for_expr.key_expr {
+                walk(key, visit);
+            }
+            walk(&for_expr.value_expr, visit);
+            if let Some(condition) = &for_expr.cond_expr {
+                walk(condition, visit);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk_template(template: &Template, visit: &mut dyn FnMut(&Expression)) {
+    for element in template.elements() {
+        match element {
+            Element::Literal(_) => {}
+            Element::Interpolation(interpolation) => walk(&interpolation.expr, visit),
+            Element::Directive(directive) => match directive.as_ref() {
+                Directive::If(directive) => {
+                    walk(&directive.cond_expr, visit);
+                    walk_template(&directive.true_template, visit);
+                    if let Some(otherwise) = &directive.false_template {
+                        walk_template(otherwise, visit);
+                    }
+                }
+                Directive::For(directive) => {
+                    walk(&directive.collection_expr, visit);
+                    walk_template(&directive.template, visit);
+                }
+            },
+        }
+    }
+}
+
+/// The `(root, name)` of every `root.name...` reference in `expr`, e.g. `("var", "task_cpu")`
+/// or `("aws_lb", "app")`.
+pub fn references(expr: &Expression) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    walk(expr, &mut |expr| {
+        if let Expression::Traversal(traversal) = expr {
+            if let (Expression::Variable(root), Some(TraversalOperator::GetAttr(name))) =
+                (&traversal.expr, traversal.operators.first())
+            {
+                found.push((root.as_str().to_owned(), name.as_str().to_owned()));
+            }
+        }
+    });
+    found
+}
+
+/// A Terraform configuration with its variables' values and the local values that can be
+/// worked out before `apply`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub files: Vec<File>,
+    /// The variable files read, in order, as messages print them.
+    pub variable_files: Vec<String>,
+    /// Each declared variable's value: its default, overridden by the variable files.
+    variables: Map<String, Value>,
+    /// Declared variables, with the file that declares them.
+    declared: BTreeMap<String, String>,
+    locals: Map<String, Value>,
+    /// Every local's expression, to work them out again with other variable values.
+    local_exprs: Vec<(String, Expression)>,
+    /// Declared locals, with the file that declares them.
+    declared_locals: BTreeMap<String, String>,
+}
+
+impl Config {
+    pub fn read(dir: &Path, overrides: &[PathBuf]) -> Result<Self, String> {
+        let files = load(dir)?;
+        let mut variables = Map::new();
+        let mut declared = BTreeMap::new();
+        let mut pending_locals = Vec::new();
+        let mut declared_locals = BTreeMap::new();
+        for file in &files {
+            for block in file.body.blocks() {
+                match (block.identifier(), labels(block).as_slice()) {
+                    ("variable", [name]) => {
+                        declared.insert((*name).to_owned(), file.name.clone());
+                        if let Some(default) = attribute(block.body(), "default") {
+                            let value = constant(default).map_err(|error| {
+                                format!(
+                                    "{}: the default of variable \"{name}\" is not a constant \
+                                     value: {error}",
+                                    file.name
+                                )
+                            })?;
+                            variables.insert((*name).to_owned(), value);
+                        }
+                    }
+                    ("locals", []) => {
+                        for local in block.body().attributes() {
+                            declared_locals.insert(local.key().to_owned(), file.name.clone());
+                            pending_locals.push((local.key().to_owned(), local.expr().clone()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        let mut variable_file_names = Vec::new();
+        for path in variable_files(dir, overrides) {
+            let name = display_name(dir, &path);
+            let body = parse(&path, &name)?;
+            if let Some(block) = body.blocks().next() {
+                return Err(format!(
+                    "{name}: a variable file holds `name = value` lines only, not a `{}` block",
+                    block.identifier()
+                ));
+            }
+            for setting in body.attributes() {
+                let value = constant(setting.expr()).map_err(|error| {
+                    format!(
+                        "{name}: the value of {} is not a constant value: {error}",
+                        setting.key()
+                    )
+                })?;
+                variables.insert(setting.key().to_owned(), value);
+            }
+            variable_file_names.push(name);
+        }
+
+        let mut config = Config {
+            files,
+            variable_files: variable_file_names,
+            variables,
+            declared,
+            locals: Map::new(),
+            local_exprs: pending_locals,
+            declared_locals,
+        };
+        config.work_out_locals();
+        Ok(config)
+    }
+
+    /// The same configuration with some variables set to other values (as `-var NAME=VALUE`
+    /// would), its locals worked out again.
+    pub fn with_variables(&self, values: &[(&str, Value)]) -> Config {
+        let mut config = self.clone();
+        for (name, value) in values {
+            config.variables.insert((*name).to_owned(), value.clone());
+        }
+        config.work_out_locals();
+        config
+    }
+
+    /// A local may use another one: evaluate in rounds until a round adds nothing. Locals that
+    /// need a resource's attribute stay unknown.
+    fn work_out_locals(&mut self) {
+        self.locals = Map::new();
+        let mut pending_locals = self.local_exprs.clone();
+        loop {
+            let context = self.context();
+            let (known, unknown): (Vec<_>, Vec<_>) = pending_locals
+                .into_iter()
+                .map(|(name, expr)| {
+                    let value = expr.evaluate(&context).ok();
+                    (name, expr, value)
+                })
+                .partition(|(_, _, value)| value.is_some());
+            pending_locals = unknown
+                .into_iter()
+                .map(|(name, expr, _)| (name, expr))
+                .collect();
+            if known.is_empty() {
+                break;
+            }
+            for (name, _, value) in known {
+                self.locals.insert(name, value.unwrap_or(Value::Null));
+            }
+        }
+    }
+
+    pub fn context(&self) -> Context<'static> {
+        let mut context = functions();
+        context.declare_var("var", Value::Object(self.variables.clone()));
+        context.declare_var("local", Value::Object(self.locals.clone()));
+        context
+    }
+
+    /// Every top-level block called `identifier` (`resource`, `data`, `provider`, ...), with
+    /// the file it is in.
+    pub fn blocks<'a>(
+        &'a self,
+        identifier: &'a str,
+    ) -> impl Iterator<Item = (&'a File, &'a Block)> {
+        self.files.iter().flat_map(move |file| {
+            file.body
+                .blocks()
+                .filter(move |block| block.identifier() == identifier)
+                .map(move |block| (file, block))
+        })
+    }
+
+    /// Every `resource "kind" "name"` block, as (file, name, block).
+    pub fn resources<'a>(
+        &'a self,
+        kind: &'a str,
+    ) -> impl Iterator<Item = (&'a File, &'a str, &'a Block)> {
+        self.blocks("resource")
+            .filter_map(move |(file, block)| match labels(block).as_slice() {
+                [found, name] if *found == kind => Some((file, *name, block)),
+                _ => None,
+            })
+    }
+
+    /// The value of `expr`, as far as it can be known before `apply`, or why it cannot be.
+    pub fn evaluate(&self, expr: &Expression) -> Result<Value, String> {
+        expr.evaluate(&self.context())
+            .map_err(|error| self.explain(expr, &error.to_string()))
+    }
+
+    fn explain(&self, expr: &Expression, error: &str) -> String {
+        for (root, name) in references(expr) {
+            match root.as_str() {
+                "var" if !self.variables.contains_key(&name) => {
+                    return match self.declared.get(&name) {
+                        Some(file) => {
+                            let read = if self.variable_files.is_empty() {
+                                "no variable file was read".to_owned()
+                            } else {
+                                format!("none of {} sets it", self.variable_files.join(", "))
+                            };
+                            format!(
+                                "var.{name} has no value: variable \"{name}\" in {file} has no \
+                                 default and {read}"
+                            )
+                        }
+                        None => format!(
+                            "var.{name} is used but no `variable \"{name}\"` block declares it"
+                        ),
+                    };
+                }
+                "local" if !self.locals.contains_key(&name) => {
+                    return match self.declared_locals.get(&name) {
+                        Some(file) => format!(
+                            "local.{name} (in {file}) cannot be worked out before `terraform \
+                             apply`: it should be a number, a string or a var.NAME"
+                        ),
+                        None => format!("local.{name} is used but no `locals` block defines it"),
+                    };
+                }
+                _ => {}
+            }
+        }
+        format!(
+            "`{}` cannot be worked out before `terraform apply` ({error}): use a number, a \
+             string, a var.NAME or a local.NAME",
+            expr.to_string().trim()
+        )
+    }
+
+    /// The text of a string expression, with every part that cannot be known before `apply`
+    /// (a resource's attribute, say) replaced by `unknown`; `None` if `expr` is not a string
+    /// or template at all.
+    pub fn render(&self, expr: &Expression, unknown: &str) -> Option<String> {
+        if let Ok(Value::String(text)) = self.evaluate(expr) {
+            return Some(text);
+        }
+        let Expression::TemplateExpr(template) = expr else {
+            return None;
+        };
+        let template = Template::from_expr(template).ok()?;
+        let mut text = String::new();
+        for element in template.elements() {
+            match element {
+                Element::Literal(literal) => text.push_str(literal),
+                Element::Interpolation(interpolation) => match self.evaluate(&interpolation.expr) {
+                    Ok(Value::String(value)) => text.push_str(&value),
+                    Ok(Value::Number(number)) => text.push_str(&number.to_string()),
+                    Ok(Value::Bool(value)) => text.push_str(&value.to_string()),
+                    _ => text.push_str(unknown),
+                },
+                Element::Directive(_) => text.push_str(unknown),
+            }
+        }
+        Some(text)
+    }
+}
+
+/// An evaluation context with the Terraform functions that `terraform/`'s validations and
+/// preconditions use, written from Terraform's documentation of each (only the argument types
+/// used here).
+pub fn functions() -> Context<'static> {
+    use hcl::eval::{FuncArgs, FuncDef, ParamType};
+
+    fn number(value: &Value) -> Result<f64, String> {
+        value
+            .as_number()
+            .and_then(hcl::Number::as_f64)
+            .ok_or_else(|| format!("{value} is not a number"))
+    }
+    fn text(value: &Value) -> Result<String, String> {
+        match value {
+            Value::String(text) => Ok(text.clone()),
+            Value::Number(number) => Ok(number.to_string()),
+            Value::Bool(boolean) => Ok(boolean.to_string()),
+            other => Err(format!("{other} is not a string")),
+        }
+    }
+    fn array(value: &Value) -> Result<&Vec<Value>, String> {
+        value
+            .as_array()
+            .ok_or_else(|| format!("{value} is not a list"))
+    }
+    /// Terraform compares numbers by value: 512 and 512.0 are equal.
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            _ => a == b,
+        }
+    }
+    fn contains(args: FuncArgs) -> Result<Value, String> {
+        let list = array(&args[0])?;
+        Ok(Value::Bool(list.iter().any(|item| same(item, &args[1]))))
+    }
+    fn lookup(args: FuncArgs) -> Result<Value, String> {
+        let map = args[0]
+            .as_object()
+            .ok_or_else(|| format!("{} is not a map", args[0]))?;
+        let key = text(&args[1])?;
+        match (map.get(&key), args.get(2)) {
+            (Some(value), _) => Ok(value.clone()),
+            (None, Some(default)) => Ok(default.clone()),
+            (None, None) => Err(format!("no key {key:?} in the map")),
+        }
+    }
+    fn tostring(args: FuncArgs) -> Result<Value, String> {
+        text(&args[0]).map(Value::String)
+    }
+    fn range(args: FuncArgs) -> Result<Value, String> {
+        let (start, limit, step) = match args.len() {
+            1 => (0.0, number(&args[0])?, 1.0),
+            2 => (number(&args[0])?, number(&args[1])?, 1.0),
+            3 => (number(&args[0])?, number(&args[1])?, number(&args[2])?),
+            _ => return Err("range takes 1 to 3 arguments".to_owned()),
+        };
+        if step == 0.0 || (limit - start) * step < 0.0 {
+            return Err("range: the step does not lead from start to limit".to_owned());
+        }
+        let mut values = Vec::new();
+        let mut current = start;
+        while (step > 0.0 && current < limit) || (step < 0.0 && current > limit) {
+            values.push(Value::from(current));
+            if values.len() > 1024 {
+                return Err("range: more than 1024 values".to_owned());
+            }
+            current += step;
+        }
+        Ok(Value::Array(values))
+    }
+    fn join(args: FuncArgs) -> Result<Value, String> {
+        let separator = text(&args[0])?;
+        let parts = array(&args[1])?
+            .iter()
+            .map(text)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Value::String(parts.join(&separator)))
+    }
+    fn length(args: FuncArgs) -> Result<Value, String> {
+        let count = match &args[0] {
+            Value::Array(items) => items.len(),
+            Value::Object(map) => map.len(),
+            Value::String(text) => text.chars().count(),
+            other => return Err(format!("length of {other}")),
+        };
+        Ok(Value::from(count as u64))
+    }
+    fn regexall(args: FuncArgs) -> Result<Value, String> {
+        let pattern = regex::Regex::new(&text(&args[0])?).map_err(|error| error.to_string())?;
+        let subject = text(&args[1])?;
+        Ok(Value::Array(
+            pattern
+                .find_iter(&subject)
+                .map(|found| Value::String(found.as_str().to_owned()))
+                .collect(),
+        ))
+    }
+
+    let mut context = Context::new();
+    let any = || ParamType::Any;
+    context.declare_func("contains", FuncDef::new(contains, [any(), any()]));
+    context.declare_func(
+        "lookup",
+        FuncDef::builder()
+            .params([any(), any()])
+            .variadic_param(any())
+            .build(lookup),
+    );
+    context.declare_func("tostring", FuncDef::new(tostring, [any()]));
+    context.declare_func(
+        "range",
+        FuncDef::builder().variadic_param(any()).build(range),
+    );
+    context.declare_func("join", FuncDef::new(join, [any(), any()]));
+    context.declare_func("length", FuncDef::new(length, [any()]));
+    context.declare_func("regexall", FuncDef::new(regexall, [any(), any()]));
+    context
+}
