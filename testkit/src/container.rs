@@ -88,6 +88,9 @@ impl Container {
         }
         let (cpus, memory, cpuset) = (spec.cpus, spec.memory_mib, spec.cpuset.clone());
         request = request.with_host_config_modifier(move |config| {
+            // Named, so that the container's address can be looked up by the network's name
+            // (some engines call the default bridge "default").
+            config.network_mode = Some("bridge".to_owned());
             if let Some(cpus) = cpus {
                 config.nano_cpus = Some((cpus * 1e9).round() as i64);
             }
