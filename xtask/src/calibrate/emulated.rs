@@ -442,7 +442,11 @@ fn run_k6(spec: &Run, endpoint: &str, summary_file: &Path) -> anyhow::Result<i32
         .arg(&spec.script)
         .stdin(Stdio::null());
     if let Some(file) = &spec.k6_output {
-        let out = std::fs::File::create(file)?;
+        if let Some(folder) = file.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        let out = std::fs::File::create(file)
+            .with_context(|| format!("cannot create {}", file.display()))?;
         command.arg("--quiet").stdout(out.try_clone()?).stderr(out);
     }
     let status = command.status().context("cannot run k6")?;
