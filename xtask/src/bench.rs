@@ -74,7 +74,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
     if !(args.duration > 0.0 && args.warmup >= 0.0) {
         bail!("--duration must be above 0 and --warmup at least 0");
     }
-    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+    if crate::machine::online_cpus() < 2 {
         bail!("the benchmark needs 2 CPUs (the app on one, everything else on the other)");
     }
     crate::calibrate::emulated::check_environment()?;

@@ -21,7 +21,7 @@ impl Machine {
     pub fn now() -> Self {
         Self {
             date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            nproc: std::thread::available_parallelism().map_or(1, usize::from),
+            nproc: online_cpus(),
             cpu_model: cpu_model(),
             memory_gib: memory_gib(),
             load_before: load_average(),
@@ -40,6 +40,13 @@ impl Machine {
             self.nproc, self.cpu_model, self.memory_gib
         )
     }
+}
+
+/// The machine's CPUs, whatever this thread is pinned to (the benchmark pins itself).
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let cpus = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(cpus).ok().filter(|n| *n > 0).unwrap_or(1)
 }
 
 /// The 1, 5 and 15 minute load averages, as /proc/loadavg writes them.
