@@ -1,5 +1,5 @@
-//! The measuring half of `scripts/benchmark.sh`: a closed-loop HTTP load generator and a
-//! start-up timer. The script arranges processes on CPUs; this only measures.
+//! The measuring half of `cargo xtask bench`: a closed-loop HTTP load generator and a
+//! start-up timer. The xtask arranges processes on CPUs; this only measures (`loadgen --help`).
 //!
 //! ```text
 //! loadgen get   --url http://127.0.0.1:6400/api/v1/todos --connections 20 --duration 10 [--warmup 2]
@@ -16,7 +16,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::process::ExitCode;
+
 use anyhow::{anyhow, bail, Context};
+use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -24,84 +27,92 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 
-fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = args.split_first() else {
-        bail!("usage: loadgen get|pairs|wait-healthy --url URL [options] (see bench/src/main.rs)");
-    };
-    let options = Options::parse(rest)?;
-    match command.as_str() {
-        "get" => print_load(Work::Get, &options),
-        "pairs" => print_load(Work::Pairs, &options),
-        "wait-healthy" => wait_healthy(&options),
-        other => bail!("unknown command {other:?}: expected get, pairs or wait-healthy"),
-    }
+/// A closed-loop HTTP load generator and a start-up timer for TaskOverflow's benchmark.
+#[derive(Parser)]
+#[command(name = "loadgen", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-struct Options {
+#[derive(Subcommand)]
+enum Command {
+    /// GET the URL again and again on every connection; prints one JSON object.
+    Get(Load),
+    /// POST a todo to the URL and DELETE what it created, again and again; prints one JSON
+    /// object.
+    Pairs(Load),
+    /// Polls the URL until it answers 200; prints the milliseconds since --since-ns.
+    WaitHealthy(Health),
+}
+
+#[derive(clap::Args)]
+struct Load {
+    /// e.g. http://127.0.0.1:6400/api/v1/todos (plain HTTP only)
+    #[arg(long, value_parser = Url::parse)]
     url: Url,
-    connections: usize,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+    connections: u16,
+    /// Seconds measured.
+    #[arg(long, default_value = "10", value_parser = seconds)]
     duration: Duration,
+    /// Seconds of load before the measurement starts.
+    #[arg(long, default_value = "1", value_parser = seconds)]
     warmup: Duration,
-    since_ns: Option<u128>,
+}
+
+#[derive(clap::Args)]
+struct Health {
+    /// e.g. http://127.0.0.1:6400/api/v1/health
+    #[arg(long, value_parser = Url::parse)]
+    url: Url,
+    /// Nanoseconds since the Unix epoch (`date +%s%N`) taken just before the app was started.
+    #[arg(long)]
+    since_ns: u128,
+    /// Seconds to wait at most.
+    #[arg(long, default_value = "30", value_parser = seconds)]
     timeout: Duration,
 }
 
-impl Options {
-    fn parse(args: &[String]) -> anyhow::Result<Self> {
-        let mut url = None;
-        let mut options = Options {
-            url: Url::parse("http://127.0.0.1:6400/")?,
-            connections: 20,
-            duration: Duration::from_secs(10),
-            warmup: Duration::from_secs(1),
-            since_ns: None,
-            timeout: Duration::from_secs(30),
-        };
-        let mut pairs = args.chunks(2);
-        for pair in &mut pairs {
-            let [name, value] = pair else {
-                bail!("{} needs a value", pair[0]);
-            };
-            match name.as_str() {
-                "--url" => url = Some(Url::parse(value)?),
-                "--connections" => {
-                    options.connections = value.parse().context("--connections")?;
-                    if options.connections == 0 {
-                        bail!("--connections must be at least 1");
-                    }
-                }
-                "--duration" => options.duration = seconds(value).context("--duration")?,
-                "--warmup" => options.warmup = seconds(value).context("--warmup")?,
-                "--since-ns" => options.since_ns = Some(value.parse().context("--since-ns")?),
-                "--timeout" => options.timeout = seconds(value).context("--timeout")?,
-                other => bail!("unknown option {other}"),
-            }
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Get(load) => print_load(Work::Get, load),
+        Command::Pairs(load) => print_load(Work::Pairs, load),
+        Command::WaitHealthy(health) => wait_healthy(health),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("loadgen: {error:#}");
+            ExitCode::FAILURE
         }
-        options.url = url.ok_or_else(|| anyhow!("--url is required"))?;
-        Ok(options)
     }
 }
 
-fn seconds(value: &str) -> anyhow::Result<Duration> {
-    let secs: f64 = value.parse()?;
-    Duration::try_from_secs_f64(secs).map_err(|_| anyhow!("{value} is not a duration in seconds"))
+fn seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{value} is not a duration in seconds"))
 }
 
 /// Just enough of a URL for plain HTTP on a local address.
+#[derive(Clone)]
 struct Url {
     authority: String,
     path: String,
 }
 
 impl Url {
-    fn parse(url: &str) -> anyhow::Result<Self> {
+    fn parse(url: &str) -> Result<Self, String> {
         let rest = url
             .strip_prefix("http://")
-            .ok_or_else(|| anyhow!("only http:// URLs are supported, not {url:?}"))?;
+            .ok_or_else(|| format!("only http:// URLs are supported, not {url:?}"))?;
         let (authority, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
         if authority.is_empty() {
-            bail!("no host in {url:?}");
+            return Err(format!("no host in {url:?}"));
         }
         Ok(Self {
             authority: authority.to_owned(),
@@ -121,7 +132,7 @@ struct Tally {
     errors: u64,
 }
 
-fn print_load(work: Work, options: &Options) -> anyhow::Result<()> {
+fn print_load(work: Work, options: &Load) -> anyhow::Result<()> {
     // One thread: the script pins this process to the load generator's CPU, and a second
     // thread there would only add switching.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -147,7 +158,7 @@ fn print_load(work: Work, options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn load(work: Work, options: &Options) -> anyhow::Result<Tally> {
+async fn load(work: Work, options: &Load) -> anyhow::Result<Tally> {
     let start = Instant::now();
     let measure_from = start + options.warmup;
     let until = measure_from + options.duration;
@@ -291,10 +302,8 @@ async fn pair(
 
 /// Polls with a fresh connection every 2 ms, so the figure is the app's start-up and not
 /// the poll interval.
-fn wait_healthy(options: &Options) -> anyhow::Result<()> {
-    let since_ns = options
-        .since_ns
-        .ok_or_else(|| anyhow!("wait-healthy needs --since-ns (date +%s%N before the start)"))?;
+fn wait_healthy(options: &Health) -> anyhow::Result<()> {
+    let since_ns = options.since_ns;
     let deadline = Instant::now() + options.timeout;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",

@@ -3,11 +3,11 @@
 use serde_json::{Map, Value};
 use testkit::AppProcess;
 
-use crate::task::{Context, Problem};
+use crate::task::{Problem, TaskContext};
 
 /// Builds (once) and starts the target app on a fresh database; `env` adds to the variables
 /// it gets.
-pub async fn start(ctx: &Context, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
+pub async fn start(ctx: &TaskContext, env: &[(&str, &str)]) -> Result<AppProcess, Problem> {
     // A build error is the student's to fix, whatever the database does.
     ctx.target.binary()?;
     let database = fresh_database().await?;
@@ -26,7 +26,7 @@ pub async fn fresh_database() -> Result<String, Problem> {
 
 /// Starts the target app on a database that may already hold its tables.
 pub fn start_on(
-    ctx: &Context,
+    ctx: &TaskContext,
     database_url: &str,
     env: &[(&str, &str)],
 ) -> Result<AppProcess, Problem> {
@@ -40,7 +40,7 @@ pub fn start_on(
 }
 
 /// Stops the app with SIGTERM and returns what it printed.
-pub fn stop(ctx: &Context, app: AppProcess) -> Result<Vec<String>, Problem> {
+pub fn stop(ctx: &TaskContext, app: AppProcess) -> Result<Vec<String>, Problem> {
     app.stop().map(|(_, lines)| lines).map_err(|error| {
         Problem::Task(format!(
             "{} did not shut down cleanly on SIGTERM: {error:#}",

@@ -15,4 +15,5 @@ pub mod traffic;
 
 pub use report::Report;
 pub use target::Target;
-pub use task::{grade, Context, Problem, Task, TaskResult, Verdict};
+pub use task::{Outcome, Problem, Task, TaskContext, TaskResult};
+pub use tasks::grade;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::task::{TaskResult, Verdict};
+use crate::task::{Problem, TaskResult};
 
 /// The GitHub Classroom autograding reporter's shape.
 #[derive(Debug, Serialize)]
@@ -29,10 +29,10 @@ impl Report {
         let tests: Vec<_> = results
             .iter()
             .map(|result| {
-                let (status, score, message) = match &result.verdict {
-                    Verdict::Passed => ("pass", result.points, String::new()),
-                    Verdict::Failed(message) => ("fail", 0, message.clone()),
-                    Verdict::Error(message) => ("error", 0, message.clone()),
+                let (status, score, message) = match &result.outcome {
+                    Ok(()) => ("pass", result.points, String::new()),
+                    Err(Problem::Task(message)) => ("fail", 0, message.clone()),
+                    Err(Problem::Environment(message)) => ("error", 0, message.clone()),
                 };
                 TestReport {
                     name: result.name.to_owned(),

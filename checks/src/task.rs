@@ -17,35 +17,36 @@ pub enum Problem {
     Environment(String),
 }
 
-pub type TaskFuture = Pin<Box<dyn Future<Output = Result<(), Problem>> + Send>>;
+/// How a task went: passed, or the problem that stopped it.
+pub type Outcome = Result<(), Problem>;
+
+pub type TaskFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
 /// One lab task: a name the student recognises, its points, and the check itself.
 #[derive(Clone, Copy)]
 pub struct Task {
     pub name: &'static str,
     pub points: u32,
-    pub run: fn(Context) -> TaskFuture,
+    pub run: fn(TaskContext) -> TaskFuture,
 }
 
 /// What a task gets to work with.
 #[derive(Clone)]
-pub struct Context {
+pub struct TaskContext {
     pub target: Arc<Target>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    Failed(String),
-    /// Could not be checked on this machine.
-    Error(String),
+impl TaskResult {
+    pub fn passed(&self) -> bool {
+        self.outcome.is_ok()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct TaskResult {
     pub name: &'static str,
     pub points: u32,
-    pub verdict: Verdict,
+    pub outcome: Outcome,
     pub duration: Duration,
 }
 
@@ -62,21 +63,18 @@ impl Task {
                 .map_err(|error| {
                     Problem::Environment(format!("cannot start a Tokio runtime: {error}"))
                 })?;
-            runtime.block_on(run(Context { target }))
+            runtime.block_on(run(TaskContext { target }))
         });
-        let verdict = match outcome {
-            Ok(Ok(())) => Verdict::Passed,
-            Ok(Err(Problem::Task(message))) => Verdict::Failed(message),
-            Ok(Err(Problem::Environment(message))) => Verdict::Error(message),
-            Err(panic) => Verdict::Failed(format!(
+        let outcome = outcome.unwrap_or_else(|panic| {
+            Err(Problem::Task(format!(
                 "the check stopped unexpectedly: {}",
                 panic_message(panic.as_ref())
-            )),
-        };
+            )))
+        });
         TaskResult {
             name: self.name,
             points: self.points,
-            verdict,
+            outcome,
             duration: started.elapsed(),
         }
     }
@@ -88,31 +86,4 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "unknown panic".to_owned())
-}
-
-/// Runs every task (in parallel, like the test harness does) and returns the results in
-/// the order of [`crate::tasks::ALL`].
-pub fn grade(target: Target) -> Vec<TaskResult> {
-    let target = Arc::new(target);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = crate::tasks::ALL
-            .iter()
-            .map(|task| {
-                let target = Arc::clone(&target);
-                scope.spawn(move || task.check(target))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(crate::tasks::ALL.iter())
-            .map(|(handle, task)| {
-                handle.join().unwrap_or_else(|_| TaskResult {
-                    name: task.name,
-                    points: task.points,
-                    verdict: Verdict::Failed("the check crashed".to_owned()),
-                    duration: Duration::ZERO,
-                })
-            })
-            .collect()
-    })
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use checks::{tasks, Report, Target, TaskResult, Verdict};
+use checks::{tasks, Problem, Report, Target, TaskResult};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {
@@ -39,10 +39,10 @@ fn main() -> ExitCode {
             let (target, results) = (Arc::clone(&target), Arc::clone(&results));
             Trial::test(task.name, move || {
                 let result = task.check(target);
-                let outcome = match &result.verdict {
-                    Verdict::Passed => Ok(()),
-                    Verdict::Failed(message) => Err(Failed::from(message.as_str())),
-                    Verdict::Error(message) => Err(Failed::from(format!(
+                let outcome = match &result.outcome {
+                    Ok(()) => Ok(()),
+                    Err(Problem::Task(message)) => Err(Failed::from(message.as_str())),
+                    Err(Problem::Environment(message)) => Err(Failed::from(format!(
                         "could not be checked on this machine (not a problem with your code): {message}"
                     ))),
                 };
@@ -75,15 +75,15 @@ fn main() -> ExitCode {
 fn print_summary(results: &[TaskResult]) {
     eprintln!("\nLab tasks:");
     for result in results {
-        match &result.verdict {
-            Verdict::Passed => eprintln!("  PASS  {} ({} points)", result.name, result.points),
-            Verdict::Failed(message) => eprintln!("  FAIL  {}: {message}", result.name),
-            Verdict::Error(message) => eprintln!("  ERROR {}: {message}", result.name),
+        match &result.outcome {
+            Ok(()) => eprintln!("  PASS  {} ({} points)", result.name, result.points),
+            Err(Problem::Task(message)) => eprintln!("  FAIL  {}: {message}", result.name),
+            Err(Problem::Environment(message)) => eprintln!("  ERROR {}: {message}", result.name),
         }
     }
     let scored: u32 = results
         .iter()
-        .filter(|result| result.verdict == Verdict::Passed)
+        .filter(|result| result.passed())
         .map(|result| result.points)
         .sum();
     let total: u32 = results.iter().map(|result| result.points).sum();

@@ -1,5 +1,5 @@
 // Flat out: how many requests a second the app serves when nobody waits between requests.
-// Used by scripts/calibration-sizes.sh to measure each task size's ceiling, and the ceiling of
+// Used by `cargo xtask calibrate sizes` to measure each task size's ceiling, and the ceiling of
 // the machine itself (a task big enough that k6 and PostgreSQL run out of CPU first); see
 // docs/calibration.md. Not part of the lab.
 //

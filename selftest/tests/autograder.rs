@@ -2,12 +2,12 @@
 //! exactly the lab tasks, and student-like mistakes fail exactly the tasks they should.
 
 use checks::target::Edit;
-use checks::{grade, tasks, Target, TaskResult, Verdict};
+use checks::{grade, tasks, Problem, Target, TaskResult};
 
 fn verdicts(results: &[TaskResult]) -> String {
     results
         .iter()
-        .map(|result| format!("{}: {:?}", result.name, result.verdict))
+        .map(|result| format!("{}: {:?}", result.name, result.outcome))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -16,9 +16,9 @@ fn verdicts(results: &[TaskResult]) -> String {
 fn assert_fails_exactly(results: &[TaskResult], failing: &[&str]) {
     let all = verdicts(results);
     for result in results {
-        match (&result.verdict, failing.contains(&result.name)) {
-            (Verdict::Passed, false) => {}
-            (Verdict::Failed(message), true) => {
+        match (&result.outcome, failing.contains(&result.name)) {
+            (Ok(()), false) => {}
+            (Err(Problem::Task(message)), true) => {
                 assert!(
                     message.contains("docs/handout.md") || message.contains("git diff"),
                     "{}: the message should say where to look: {message}",
@@ -64,7 +64,7 @@ fn the_pristine_starter_fails_exactly_the_lab_tasks() {
         "k6/planners-and-studiers.js",
     ];
     for result in &results {
-        if let Verdict::Failed(message) = &result.verdict {
+        if let Err(Problem::Task(message)) = &result.outcome {
             assert!(
                 student_files.iter().any(|file| message.contains(file)),
                 "{}: {message}",
@@ -85,9 +85,9 @@ fn failure<'a>(results: &'a [TaskResult], task: &str) -> &'a str {
     match results
         .iter()
         .find(|result| result.name == task)
-        .map(|r| &r.verdict)
+        .map(|r| &r.outcome)
     {
-        Some(Verdict::Failed(message)) => message,
+        Some(Err(Problem::Task(message))) => message,
         other => panic!("{task} should have failed, got {other:?}"),
     }
 }
@@ -198,8 +198,8 @@ fn grade_k6_script(script: std::path::PathBuf) -> TaskResult {
 
 /// The failure message of the k6 task with a student's script (it must fail).
 fn k6_failure(script: std::path::PathBuf) -> String {
-    match grade_k6_script(script).verdict {
-        Verdict::Failed(message) => message,
+    match grade_k6_script(script).outcome {
+        Err(Problem::Task(message)) => message,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
@@ -223,7 +223,7 @@ fn the_handed_out_k6_script_with_both_fixes_passes() {
         &[DELETE_BY_UNDEFINED, POST_EXPECTS_200],
     );
     let result = grade_k6_script(script);
-    assert_eq!(result.verdict, Verdict::Passed, "{result:?}");
+    assert!(result.passed(), "{result:?}");
 }
 
 /// Fixing the status check alone still deletes `/api/v1/todos/undefined`.

@@ -1,43 +1,51 @@
-//! `scripts/benchmark.sh` (docs/performance.md) still runs and prints every row of its
-//! table: a quick run of it with tiny durations (about 30 s once the release builds are up to
-//! date). The figures of such a run mean nothing; the figures are in docs/performance.md.
+//! `cargo xtask bench` (docs/performance.md) still measures every figure of its table: a run
+//! with tiny durations through the same code (about 30 s once the release builds are up to
+//! date). Its figures mean nothing and are not compared with targets (docs/performance.md
+//! records a real run); what is asserted is that every measurement happened, without errors.
 //!
-//! Needs what the script needs: Docker with taskoverflow/postgres:15-bookworm and
-//! taskoverflow/runtime:bookworm, `moto_server`, jq, python3 and 2 CPUs. It takes the machine's
-//! load-test lock like the script always does, so it may wait for a calibration run to finish.
+//! Needs Docker with taskoverflow/postgres:15-bookworm, `moto_server` and 2 CPUs. It takes the
+//! machine's load-test lock, so it may wait for a calibration run to finish. Slow tier.
 
-use std::path::Path;
-use std::process::Command;
+use xtask::bench::{self, Variant, COUNTS, VARIANTS};
 
 #[test]
-fn the_benchmark_prints_every_row() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("kit/ has a parent");
-    let output = Command::new("bash")
-        .arg(root.join("scripts/benchmark.sh"))
-        .args(["--duration", "0.3", "--warmup", "0.1", "--no-image"])
-        // The outer `cargo test` sets these for itself; the script's own cargo build must not
-        // inherit them.
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .current_dir(root)
-        .output()
-        .expect("bash runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "scripts/benchmark.sh failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
+#[ignore = "slow tier: cargo xtask test --slow"]
+fn the_benchmark_measures_every_figure() {
+    let report = bench::measure(&bench::quick_args())
+        .unwrap_or_else(|error| panic!("cargo xtask bench failed: {error:#}"));
+    let table = report.render();
 
-    let rows_starting = |label: &str| stdout.lines().filter(|l| l.starts_with(label)).count();
+    for variant in VARIANTS {
+        let measured = report
+            .measured(variant)
+            .unwrap_or_else(|| panic!("{} was not measured:\n{table}", variant.label()));
+        assert_eq!(measured.get.len(), COUNTS.len(), "{table}");
+        for load in measured.get.iter().chain([&measured.pairs]) {
+            assert!(
+                load.operations > 0 && load.errors == 0 && load.cpu_us_per_op > 0.0,
+                "{}: {load:?}\n{table}",
+                variant.label()
+            );
+        }
+        assert!(
+            measured.healthy_ms > 0.0 && measured.peak_rss_mib > 1.0,
+            "{table}"
+        );
+    }
+    assert_eq!(report.pgbench.len(), COUNTS.len(), "{table}");
+    assert!(report.pgbench.iter().all(|(tps, _)| *tps > 0.0), "{table}");
+    assert!(
+        report.lines_shipped > 0,
+        "the solution shipping to moto logged nothing:\n{table}"
+    );
+    assert!(report.binary_mb > 1.0, "{table}");
+
+    let rows_starting = |label: &str| table.lines().filter(|l| l.starts_with(label)).count();
     for (label, rows) in [
-        ("starter (text logs, stdout)", 4),
-        ("solution (JSON logs, stdout)", 4 + 3 + 3),
-        ("solution RUST_LOG=off", 4 + 3),
-        ("solution, JSON shipped to moto", 4 + 3),
+        (Variant::Starter.label(), 4),
+        (Variant::Solution.label(), 4 + 3 + 3 + 3),
+        (Variant::SolutionOff.label(), 4 + 3),
+        (Variant::SolutionMoto.label(), 4 + 3),
         ("pgbench, same SELECT", 3),
         ("date ", 1),
         ("machine ", 1),
@@ -50,14 +58,8 @@ fn the_benchmark_prints_every_row() {
         assert_eq!(
             rows_starting(label),
             rows,
-            "rows starting with {label:?}:\n{stdout}\n{stderr}"
+            "rows starting with {label:?}:\n{table}"
         );
     }
-    // Every GET row has a rate: no empty cells where a measurement went missing.
-    for line in stdout
-        .lines()
-        .filter(|l| l.contains("todos") || l.ends_with(" ms"))
-    {
-        assert!(!line.contains("null"), "a missing figure: {line}\n{stdout}");
-    }
+    assert!(!table.contains("NaN") && !table.contains("inf"), "{table}");
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use checks::{tasks, Report, TaskResult, Verdict};
+use checks::{tasks, Problem, Report, TaskResult};
 use serde_json::Value;
 
 fn workflow() -> String {
@@ -53,10 +53,10 @@ fn the_results_file_has_the_reporter_shape() {
         .map(|(index, task)| TaskResult {
             name: task.name,
             points: task.points,
-            verdict: if index == 0 {
-                Verdict::Passed
+            outcome: if index == 0 {
+                Ok(())
             } else {
-                Verdict::Failed("missing".into())
+                Err(Problem::Task("missing".into()))
             },
             duration: Duration::from_millis(5),
         })

@@ -172,6 +172,28 @@ const TABLE: &[Known] = &[
         success: "run for real by selftest/tests/local_queries.rs on a captured solution log, \
                   which checks its answers; here: jq is installed and that test reads this section",
     },
+    Known {
+        command: "cargo xtask test",
+        how: How::Files(xtask_command),
+        success: "not run (it runs this test): `cargo xtask test --help` works",
+    },
+    Known {
+        command: "cargo xtask test --slow",
+        how: How::Files(xtask_command),
+        success: "not run (it runs the slow tests): `cargo xtask test --slow --help` works",
+    },
+    Known {
+        command: "cargo xtask calibrate runs --scale 1",
+        how: How::Files(xtask_command),
+        success: "not run here (17 minutes of load): `cargo xtask calibrate runs --scale 1 \
+                  --help` accepts the options; selftest/tests/calibration.rs runs the same code",
+    },
+    Known {
+        command: "cargo xtask bench",
+        how: How::Files(xtask_command),
+        success: "not run here (4 minutes of load): `cargo xtask bench --help` works; \
+                  selftest/tests/benchmark.rs runs the same code with tiny durations",
+    },
     // --- docs/handout.md, "Load testing with k6" ---
     Known {
         command: "ENDPOINT=http://localhost:6400 k6 run k6/planners-and-studiers.js",
@@ -213,10 +235,11 @@ const TABLE: &[Known] = &[
                   HTML report.html",
     },
     Known {
-        command: "scripts/calibrate.sh --app solution --cpus 1 --memory 2g --script k6/solved/planners-and-studiers.js --scale 0.3",
-        how: How::Files(calibrate_options),
+        command: "cargo xtask calibrate one --app solution --cpus 1 --memory 2048 --script k6/solved/planners-and-studiers.js --scale 0.25",
+        how: How::Files(xtask_command),
         success: "not run here (a release build and a minute of load): selftest/tests/calibration.rs \
-                  runs scripts/calibrate.sh with these options; each option and the script exist",
+                  runs the same code; `cargo xtask calibrate one ... --help` accepts these \
+                  options and the script exists",
     },
     // --- terraform/README.md (run in terraform/) ---
     Known {
@@ -258,8 +281,8 @@ const TABLE: &[Known] = &[
 
 /// k6's SCALE for every load test here: about five seconds (k6/README.md's table).
 const K6_SCALE: &str = "0.02";
-/// The lock the kit's load tests take turns with (scripts/calibrate.sh).
-const LOAD_TEST_LOCK: &str = "taskoverflow-calibrate.lock";
+// The lock the kit's load tests take turns with (testkit's `load_test_lock`).
+use testkit::LOAD_TEST_LOCK;
 
 // ---------------------------------------------------------------------------------------------
 // Reading the docs.
@@ -1385,32 +1408,37 @@ fn jq_local_query(command: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn calibrate_options(command: &str) -> Result<(), String> {
-    let script = kit_root().join("scripts/calibrate.sh");
-    let source = std::fs::read_to_string(&script)
-        .map_err(|error| format!("scripts/calibrate.sh: {error}"))?;
-    let test = read("selftest/tests/calibration.rs");
-    let words: Vec<&str> = command.split_whitespace().collect();
+/// A maintainer's `cargo xtask ...` command, not run here: the real command line parses its
+/// words (`cargo xtask WORDS --help`) and the files it names exist.
+fn xtask_command(command: &str) -> Result<(), String> {
+    let words: Vec<&str> = command
+        .strip_prefix("cargo xtask ")
+        .ok_or_else(|| format!("`{command}` is not a cargo xtask command"))?
+        .split_whitespace()
+        .collect();
     for pair in words.windows(2) {
-        let (option, value) = (pair[0], pair[1]);
-        if !option.starts_with("--") {
-            continue;
-        }
-        if !source.contains(&format!("{option})")) {
-            return Err(format!("scripts/calibrate.sh does not take {option}"));
-        }
-        if !test.contains(&format!("\"{option}\"")) {
-            return Err(format!(
-                "selftest/tests/calibration.rs does not run calibrate.sh with {option}"
-            ));
-        }
-        if option == "--script" && !kit_root().join(value).is_file() {
-            return Err(format!("{value} does not exist"));
+        if pair[0] == "--script" && !kit_root().join(pair[1]).is_file() {
+            return Err(format!("{} does not exist", pair[1]));
         }
     }
-    let syntax = run("bash -n scripts/calibrate.sh", &kit_root(), &[])?;
-    if !syntax.status.success() {
-        return Err(format!("scripts/calibrate.sh: {}", text(&syntax)));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = checks::target::cargo_variables_of_this_test()
+        .fold(std::process::Command::new(cargo), |mut command, key| {
+            command.env_remove(key);
+            command
+        })
+        .current_dir(kit_root())
+        .args(["run", "--quiet", "--locked", "-p", "xtask", "--"])
+        .args(&words)
+        .arg("--help")
+        .output()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    let help = text(&output);
+    if !output.status.success() || !help.contains("Usage: cargo xtask") {
+        return Err(format!(
+            "`cargo xtask {} --help` failed:\n{help}",
+            words.join(" ")
+        ));
     }
     Ok(())
 }

@@ -7,53 +7,16 @@
 
 use std::time::{Duration, Instant};
 
-use cloudwatch_shipper::{split_into_batches, InputEvent, Shipper, ShipperConfig, Sink, SinkError};
+use cloudwatch_shipper::{split_into_batches, InputEvent, Shipper, ShipperConfig};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use tracing_subscriber::layer::SubscriberExt;
 
+#[path = "../tests/support/sinks.rs"]
+mod sinks;
+use sinks::{Dead, Discard};
+
 /// Events per measured iteration: ten full batches by count, more by bytes.
 const EVENTS: u64 = 100_000;
-
-/// CloudWatch that accepts everything instantly, so only the shipper's own work is timed.
-struct Discard;
-
-impl Sink for Discard {
-    async fn create_log_group(&self, _group: &str) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn create_log_stream(&self, _group: &str, _stream: &str) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn put_log_events(
-        &self,
-        _group: &str,
-        _stream: &str,
-        events: &[InputEvent],
-    ) -> Result<(), SinkError> {
-        black_box(events);
-        Ok(())
-    }
-}
-
-/// An endpoint that is down: every call is a retryable server error.
-struct Dead;
-
-impl Sink for Dead {
-    async fn create_log_group(&self, _group: &str) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-    async fn create_log_stream(&self, _group: &str, _stream: &str) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-    async fn put_log_events(
-        &self,
-        _group: &str,
-        _stream: &str,
-        _events: &[InputEvent],
-    ) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-}
 
 /// One core: the worker runs on the same thread as the code that logs.
 fn one_core() -> tokio::runtime::Runtime {

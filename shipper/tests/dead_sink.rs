@@ -3,27 +3,10 @@
 
 use std::time::Duration;
 
-use cloudwatch_shipper::{InputEvent, Shipper, ShipperConfig, Sink, SinkError};
+use cloudwatch_shipper::{Shipper, ShipperConfig};
 
-/// Every call fails as a refused connection would: retryable, so batches are held and retried.
-struct Dead;
-
-impl Sink for Dead {
-    async fn create_log_group(&self, _group: &str) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-    async fn create_log_stream(&self, _group: &str, _stream: &str) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-    async fn put_log_events(
-        &self,
-        _group: &str,
-        _stream: &str,
-        _events: &[InputEvent],
-    ) -> Result<(), SinkError> {
-        Err(SinkError::Server("connection refused".to_owned()))
-    }
-}
+mod support;
+use support::sinks::Dead;
 
 #[tokio::test]
 async fn buffered_bytes_never_exceed_the_budget_while_the_endpoint_is_dead() {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatchlogs::config::{Credentials, SharedCredentialsProvider};
 use cloudwatch_shipper::{CloudWatchSink, InputEvent, Shipper, ShipperConfig, Sink, SinkError};
+use support::sinks::Recorder;
 use support::{free_port, now_ms};
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::layer::SubscriberExt;
@@ -234,33 +235,6 @@ async fn a_dead_endpoint_is_given_up_after_the_retries() {
     let report = shipper.shutdown(Duration::from_secs(20)).await;
     assert!(!report.timed_out, "{report:?}");
     assert_eq!((report.sent, report.dropped), (0, 1));
-}
-
-/// A sink written outside the crate, as an app's own test double would be.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(String, String)>>>);
-
-impl Sink for Recorder {
-    async fn create_log_group(&self, _group: &str) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn create_log_stream(&self, _group: &str, _stream: &str) -> Result<(), SinkError> {
-        Ok(())
-    }
-    async fn put_log_events(
-        &self,
-        _group: &str,
-        stream: &str,
-        events: &[InputEvent],
-    ) -> Result<(), SinkError> {
-        let mut seen = self.0.lock().map_err(|e| SinkError::Fatal(e.to_string()))?;
-        seen.extend(
-            events
-                .iter()
-                .map(|e| (stream.to_owned(), e.message.clone())),
-        );
-        Ok(())
-    }
 }
 
 #[tokio::test]

@@ -2,16 +2,15 @@
 //!
 //! Run `cargo xtask --help` for the list; each command's `--help` says what it does.
 
-mod student_repo;
-mod test;
-
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{bench, calibrate, student_repo, test};
 
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "The TaskOverflow kit's maintenance commands"
 )]
 struct Cli {
@@ -23,6 +22,11 @@ struct Cli {
 enum Command {
     /// Runs the kit's tests: the quick tier by default, `--slow` or `--all` for the load tests.
     Test(test::Args),
+    /// Emulates the lab's ECS task sizes here and load-tests them (docs/calibration.md).
+    Calibrate(calibrate::Args),
+    /// The apps on one CPU beside pgbench, the cost of logging, start-up, sizes
+    /// (docs/performance.md).
+    Bench(bench::Args),
     /// Writes the student edition (the assignment template, no answers in it) into a folder.
     StudentRepo(student_repo::Args),
 }
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Test(args) => test::run(&args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::StudentRepo(args) => student_repo::run(&args),
     };
     match outcome {

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::app;
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{send, Exchange};
 
 pub const TASK: Task = Task {
@@ -13,7 +13,7 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-fn expect(exchange: &Exchange, status: u16, ctx: &Context) -> Result<(), Problem> {
+fn expect(exchange: &Exchange, status: u16, ctx: &TaskContext) -> Result<(), Problem> {
     if exchange.status == status {
         return Ok(());
     }
@@ -32,7 +32,7 @@ fn expect_error(
     exchange: &Exchange,
     status: u16,
     message: Option<&str>,
-    ctx: &Context,
+    ctx: &TaskContext,
 ) -> Result<(), Problem> {
     expect(exchange, status, ctx)?;
     let error = exchange.body.get("error").and_then(Value::as_str);
@@ -49,7 +49,7 @@ fn expect_error(
     }
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let app = app::start(&ctx, &[]).await?;
     let base = app.base_url();
     let client = reqwest::Client::new();

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::app;
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{self, Exchange, RawExchange};
 
 pub const TASK: Task = Task {
@@ -17,7 +17,7 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
+fn fail(ctx: &TaskContext, problem: impl std::fmt::Display) -> Problem {
     Problem::Task(format!(
         "{problem}. Look at {} and docs/handout.md, section \"Correlation IDs\".",
         ctx.target.file("src/telemetry.rs")
@@ -73,7 +73,7 @@ fn shown(ids: &[Vec<u8>]) -> String {
 /// Checks what came back for one raw request: the id in the response follows the rule, and
 /// every line logged for the request carries that id, its exact method and its exact url.
 fn check_raw(
-    ctx: &Context,
+    ctx: &TaskContext,
     exchange: &RawExchange,
     rule: &Rule,
     lines: &[Map<String, Value>],
@@ -163,7 +163,7 @@ fn check_raw(
     Ok(id)
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let app = app::start(&ctx, &[]).await?;
     let base_url = app.base_url();
     let exchanges = traffic::scripted(&base_url).await?;
@@ -225,7 +225,7 @@ async fn run(ctx: Context) -> Result<(), Problem> {
 }
 
 fn check_request_lines(
-    ctx: &Context,
+    ctx: &TaskContext,
     exchange: &Exchange,
     id: &str,
     lines: &[Map<String, Value>],
@@ -292,7 +292,7 @@ fn check_request_lines(
 
 /// The request lines projected onto the handout's fields, dynamic values redacted.
 fn snapshot(
-    ctx: &Context,
+    ctx: &TaskContext,
     exchanges: &[Exchange],
     ids: &[String],
     lines: &[Map<String, Value>],

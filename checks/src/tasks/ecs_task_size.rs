@@ -1,6 +1,6 @@
 //! The ECS task in `terraform/` is big enough for the k6 scenario, and a size Fargate runs.
 
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::terraform::{self, TaskSize};
 
 pub const TASK: Task = Task {
@@ -9,8 +9,8 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-/// The smallest task that serves the k6 scenario's peak with CPU to spare, as measured by running
-/// the app with a task's CPU and memory under the full scenario: the handed-out size fails the thresholds
+/// The smallest task that serves the solved k6 scenario's peak with CPU to spare, as measured by
+/// `cargo xtask calibrate runs` (docs/calibration.md): the handed-out size fails the thresholds
 /// (run b), this size passes them without ever being throttled (run c), and the size between
 /// the two passes only by running its CPU flat out at the peak (run d), which is no margin at
 /// all. CPU is what runs out; the memory is the least Fargate pairs with this CPU.
@@ -92,7 +92,7 @@ pub fn judge(size: TaskSize) -> Result<(), String> {
     Ok(())
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let (dir, overrides) = ctx.target.terraform();
     let size = terraform::task_size(&dir, &overrides).map_err(|error| {
         Problem::Task(format!(

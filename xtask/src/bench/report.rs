@@ -1,0 +1,317 @@
+//! What the benchmark measured, and its table (quoted in docs/performance.md).
+
+use std::fmt::Write;
+
+use super::{Args, Load, COUNTS, POOL_CONNECTIONS};
+use crate::machine::Machine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Starter,
+    Solution,
+    SolutionOff,
+    SolutionMoto,
+}
+
+pub const VARIANTS: [Variant; 4] = [
+    Variant::Starter,
+    Variant::Solution,
+    Variant::SolutionOff,
+    Variant::SolutionMoto,
+];
+
+impl Variant {
+    pub fn binary(self) -> &'static str {
+        match self {
+            Self::Starter => "starter",
+            _ => "solution",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Starter => "starter",
+            Self::Solution => "solution",
+            Self::SolutionOff => "solution-off",
+            Self::SolutionMoto => "solution-moto",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Starter => "starter (text logs, stdout)",
+            Self::Solution => "solution (JSON logs, stdout)",
+            Self::SolutionOff => "solution RUST_LOG=off",
+            Self::SolutionMoto => "solution, JSON shipped to moto",
+        }
+    }
+}
+
+/// One app's figures.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    /// GET /api/v1/todos with each of [`COUNTS`] todos.
+    pub get: Vec<Load>,
+    /// POST + DELETE pairs.
+    pub pairs: Load,
+    pub healthy_ms: f64,
+    pub peak_rss_mib: f64,
+    pub cpu_total_ms: u128,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub machine: Machine,
+    pub command: String,
+    pub duration: f64,
+    pub warmup: f64,
+    pub connections: u16,
+    pub variants: Vec<(Variant, Measured)>,
+    /// (tps, average latency in ms) per count.
+    pub pgbench: Vec<(f64, f64)>,
+    pub lines_shipped: u64,
+    /// Peak RSS in MiB and k6's exit code under the full lab.
+    pub lab: Option<(f64, i32)>,
+    pub binary_mb: f64,
+    pub image: Option<String>,
+    /// The lab's task sizes in vCPUs: (which, vCPUs).
+    pub task_sizes: Vec<(&'static str, f64)>,
+}
+
+impl Report {
+    pub fn new(args: &Args, machine: Machine) -> Self {
+        let mut command = "cargo xtask bench".to_owned();
+        if args.duration != 10.0 {
+            let _ = write!(command, " --duration {}", args.duration);
+        }
+        if args.warmup != 2.0 {
+            let _ = write!(command, " --warmup {}", args.warmup);
+        }
+        if args.connections != 20 {
+            let _ = write!(command, " --connections {}", args.connections);
+        }
+        if args.lab {
+            command.push_str(" --lab");
+        }
+        if args.no_image {
+            command.push_str(" --no-image");
+        }
+        let folder = crate::kit_root().join("terraform");
+        let task_sizes = [
+            ("handed-out task", Vec::new()),
+            (
+                "solved task",
+                vec![folder.join("solved/task-size.auto.tfvars")],
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, overrides)| {
+            checks::terraform::task_size(&folder, &overrides)
+                .ok()
+                .map(|size| (name, size.vcpu()))
+        })
+        .collect();
+        Self {
+            machine,
+            command,
+            duration: args.duration,
+            warmup: args.warmup,
+            connections: args.connections,
+            variants: Vec::new(),
+            pgbench: Vec::new(),
+            lines_shipped: 0,
+            lab: None,
+            binary_mb: 0.0,
+            image: None,
+            task_sizes,
+        }
+    }
+
+    pub fn measured(&self, variant: Variant) -> Option<&Measured> {
+        self.variants
+            .iter()
+            .find(|(v, _)| *v == variant)
+            .map(|(_, m)| m)
+    }
+
+    fn get(&self, variant: Variant, index: usize) -> Load {
+        self.measured(variant)
+            .and_then(|m| m.get.get(index).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let w = &mut out;
+        let _ = writeln!(w, "\n==== TaskOverflow benchmark");
+        let _ = writeln!(w, "date          {}", self.machine.date);
+        let _ = writeln!(w, "machine       {}", self.machine.describe());
+        let _ = writeln!(w, "command       {}", self.command);
+        let _ = writeln!(
+            w,
+            "arrangement   app or pgbench on CPU 0; PostgreSQL, load generator, moto_server on CPU 1"
+        );
+        let _ = writeln!(
+            w,
+            "load          {} keep-alive connections, {} s warm-up + {} s per figure; pgbench {POOL_CONNECTIONS} clients (the app's pool), -M prepared",
+            self.connections, self.warmup, self.duration
+        );
+        let _ = writeln!(
+            w,
+            "load average  before {}, after {}",
+            self.machine.load_before, self.machine.load_after
+        );
+        let _ = writeln!(
+            w,
+            "\n{:<34} {:>6} {:>9} {:>9} {:>9} {:>14}",
+            "GET /api/v1/todos", "todos", "req/s", "p50 ms", "p99 ms", "app CPU us/req"
+        );
+        for variant in VARIANTS {
+            for (i, count) in COUNTS.iter().enumerate() {
+                let load = self.get(variant, i);
+                let _ = writeln!(
+                    w,
+                    "{:<34} {:>6} {:>9.0} {:>9.3} {:>9.3} {:>14.0}",
+                    variant.label(),
+                    count,
+                    load.rate.floor(),
+                    load.p50_ms,
+                    load.p99_ms,
+                    load.cpu_us_per_op
+                );
+            }
+        }
+        for (count, (tps, latency)) in COUNTS.iter().zip(&self.pgbench) {
+            let _ = writeln!(
+                w,
+                "{:<34} {:>6} {:>9.0} {:>9.3}",
+                "pgbench, same SELECT (tps)",
+                count,
+                tps.floor(),
+                latency
+            );
+        }
+        let _ = writeln!(w, "(pgbench's column \"p50 ms\" is its average latency)");
+
+        let _ = writeln!(w, "\n{:<34} {:>6} {:>9}", "app ÷ pgbench", "todos", "ratio");
+        for variant in [Variant::Solution, Variant::SolutionOff] {
+            for (i, count) in COUNTS.iter().enumerate() {
+                let pg = self.pgbench.get(i).map_or(0.0, |(tps, _)| *tps);
+                let _ = writeln!(
+                    w,
+                    "{:<34} {:>6} {:>9}",
+                    variant.label(),
+                    count,
+                    ratio(self.get(variant, i).rate, pg)
+                );
+            }
+        }
+
+        let _ = writeln!(
+            w,
+            "\n{:<34} {:>6} {:>9}",
+            "logging overhead (1 − on ÷ off)", "todos", "overhead"
+        );
+        for (i, count) in COUNTS.iter().enumerate() {
+            let off = self.get(Variant::SolutionOff, i).rate;
+            for variant in [Variant::Solution, Variant::SolutionMoto] {
+                let on = self.get(variant, i).rate;
+                let overhead = if off > 0.0 {
+                    format!("{:.1}%", (1.0 - on / off) * 100.0)
+                } else {
+                    "-".to_owned()
+                };
+                let _ = writeln!(w, "{:<34} {:>6} {:>9}", variant.label(), count, overhead);
+            }
+        }
+
+        let _ = writeln!(
+            w,
+            "\n{:<34} {:>9} {:>9} {:>9} {:>11} {:>11}",
+            "per app", "pairs/s", "p50 ms", "p99 ms", "peak RSS", "healthy in"
+        );
+        for (variant, measured) in &self.variants {
+            let _ = writeln!(
+                w,
+                "{:<34} {:>9.0} {:>9.3} {:>9.3} {:>7.1} MiB {:>8.1} ms",
+                variant.label(),
+                measured.pairs.rate.floor(),
+                measured.pairs.p50_ms,
+                measured.pairs.p99_ms,
+                measured.peak_rss_mib,
+                measured.healthy_ms
+            );
+        }
+        let _ = writeln!(
+            w,
+            "(pairs: one POST and the DELETE of what it created; peak RSS: VmHWM over all of that app's runs)"
+        );
+
+        // What one vCPU serves at the solution's own CPU cost, beside the lab's task sizes: the
+        // app's CPU time is its own, so other work on the machine barely moves this.
+        let _ = writeln!(
+            w,
+            "\n{:<34} {:>6} {:>9} {:>11}",
+            "capacity from CPU per request", "todos", "us/req", "req/s/vCPU"
+        );
+        for (i, count) in COUNTS.iter().enumerate() {
+            let per_request = self.get(Variant::Solution, i).cpu_us_per_op;
+            let mut line = format!(
+                "{:<34} {:>6} {:>9.0} {:>11}",
+                Variant::Solution.label(),
+                count,
+                per_request,
+                per_vcpu(per_request, 1.0)
+            );
+            for (name, vcpu) in &self.task_sizes {
+                let _ = write!(
+                    line,
+                    "   {name} ({vcpu} vCPU): {}",
+                    per_vcpu(per_request, *vcpu)
+                );
+            }
+            let _ = writeln!(w, "{line}");
+        }
+
+        let _ = writeln!(
+            w,
+            "\nlines logged  {} by the solution shipping to moto",
+            self.lines_shipped
+        );
+        let _ = writeln!(
+            w,
+            "lab peak RSS  {}",
+            self.lab
+                .map_or("not measured (add --lab)".to_owned(), |(mib, code)| {
+                    format!("{mib:.1} MiB (k6 exit code {code})")
+                })
+        );
+        let _ = writeln!(
+            w,
+            "binary        {:.1} MB, solution release binary (strip = true in the workspace's release profile)",
+            self.binary_mb
+        );
+        let _ = writeln!(
+            w,
+            "image         {}",
+            self.image.as_deref().unwrap_or("not built (--no-image)")
+        );
+        out
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}", a / b)
+    } else {
+        "-".to_owned()
+    }
+}
+
+fn per_vcpu(us_per_request: f64, vcpu: f64) -> String {
+    if us_per_request > 0.0 {
+        format!("{:.0}", vcpu * 1e6 / us_per_request)
+    } else {
+        "-".to_owned()
+    }
+}

@@ -1,0 +1,341 @@
+//! The recorded runs (a)-(d), what each is expected to show, and their table.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+
+use super::emulated::{self, Run, Summary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunName {
+    /// The handed-out script, starter, solved size.
+    A,
+    /// The solved script, solution, handed-out size.
+    B,
+    /// The solved script, solution, solved size.
+    C,
+    /// The solved script, solution, the Fargate size between the two.
+    D,
+}
+
+/// What a run's expected outcome needs.
+pub struct Expectation {
+    pub app: &'static str,
+    pub script: &'static str,
+    pub says: &'static str,
+}
+
+/// A run judged against its expectation.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Outcomes that do not hold (checks, thresholds, todos, requests): no other work on the
+    /// machine can make them hold or break.
+    pub broken: Vec<String>,
+    /// Claims about the app's CPU limit (how often it throttled the app) that do not hold:
+    /// other work can move these when it takes CPU from the app, so a disturbed run is rerun.
+    pub unsteady: Vec<String>,
+}
+
+impl Outcome {
+    pub fn holds(&self) -> bool {
+        self.broken.is_empty() && self.unsteady.is_empty()
+    }
+}
+
+const HANDED_OUT_SCRIPT: &str = "k6/planners-and-studiers.js";
+const SOLVED_SCRIPT: &str = "k6/solved/planners-and-studiers.js";
+/// Throttled in at least this share of the periods: the app wants more CPU than it has.
+pub const MOSTLY_THROTTLED: f64 = 0.5;
+/// Throttled in at most this share: the CPU limit rarely held the app back.
+pub const RARELY_THROTTLED: f64 = 0.1;
+
+impl RunName {
+    pub const ALL: [Self; 4] = [Self::A, Self::B, Self::C, Self::D];
+
+    pub fn letter(self) -> char {
+        match self {
+            Self::A => 'a',
+            Self::B => 'b',
+            Self::C => 'c',
+            Self::D => 'd',
+        }
+    }
+
+    pub fn parse_list(letters: &str) -> anyhow::Result<Vec<Self>> {
+        let names: Vec<Self> = Self::ALL
+            .into_iter()
+            .filter(|name| letters.contains(name.letter()))
+            .collect();
+        if names.is_empty() || letters.chars().any(|c| !"abcd".contains(c)) {
+            bail!("--only takes letters of abcd, not {letters:?}");
+        }
+        Ok(names)
+    }
+
+    pub fn expectation(self) -> Expectation {
+        let (app, script, says) = match self {
+            Self::A => (
+                "starter",
+                HANDED_OUT_SCRIPT,
+                "checks fail, /undefined requested, todos left",
+            ),
+            Self::B => (
+                "solution",
+                SOLVED_SCRIPT,
+                "thresholds fail (exit 99), throttled most of the time",
+            ),
+            Self::C => (
+                "solution",
+                SOLVED_SCRIPT,
+                "every check passes, nothing left, rarely throttled",
+            ),
+            Self::D => (
+                "solution",
+                SOLVED_SCRIPT,
+                "CPU flat out at the peak (throttled in 10% of the periods or more)",
+            ),
+        };
+        Expectation { app, script, says }
+    }
+
+    /// The task size (vCPUs, MiB) the run emulates, read where the lab keeps it.
+    pub fn size(self, root: &Path) -> anyhow::Result<(f64, u32)> {
+        let folder = root.join("terraform");
+        let read = |overrides: &[PathBuf]| {
+            checks::terraform::task_size(&folder, overrides)
+                .map_err(|error| anyhow::anyhow!("cannot read the task size: {error}"))
+        };
+        let size = match self {
+            Self::B => read(&[])?,
+            Self::A | Self::C => read(&[folder.join("solved/task-size.auto.tfvars")])?,
+            Self::D => return Ok((0.5, 1024)),
+        };
+        Ok((size.vcpu(), size.memory_mib))
+    }
+
+    /// The run, with the release binary of its app brought up to date.
+    pub fn spec(self, root: &Path, scale: f64) -> anyhow::Result<Run> {
+        let expectation = self.expectation();
+        let (cpus, memory_mib) = self.size(root)?;
+        Ok(Run {
+            app: expectation.app.to_owned(),
+            binary: super::release_binary(expectation.app)?,
+            cpus,
+            memory_mib,
+            script: root.join(expectation.script),
+            scale,
+            k6_args: Vec::new(),
+            k6_output: None,
+            keep_log: None,
+        })
+    }
+
+    pub fn judge(self, summary: &Summary) -> Outcome {
+        let mut outcome = Outcome::default();
+        let mut broken = |holds: bool, what: &str| {
+            if !holds {
+                outcome.broken.push(what.to_owned());
+            }
+        };
+        match self {
+            Self::A => {
+                broken(summary.checks_failed() > 0, "no check failed");
+                broken(
+                    summary.undefined_requests > 0,
+                    "no request to /api/v1/todos/undefined",
+                );
+                broken(summary.todos_left > 0, "no todo left behind");
+            }
+            Self::B => {
+                broken(summary.k6_exit_code == 99, "k6 did not exit 99");
+                broken(
+                    !summary.failed_thresholds().is_empty(),
+                    "no threshold failed",
+                );
+                broken(
+                    summary.undefined_requests == 0,
+                    "the solved script requested /undefined",
+                );
+                if summary.throttled_ratio() < MOSTLY_THROTTLED {
+                    outcome.unsteady.push(format!(
+                        "throttled in fewer than {:.0}% of the periods",
+                        MOSTLY_THROTTLED * 100.0
+                    ));
+                }
+            }
+            Self::C | Self::D => {
+                broken(summary.checks_failed() == 0, "a check failed");
+                broken(
+                    summary.failed_request_rate() == 0.0,
+                    "a request failed or timed out",
+                );
+                broken(summary.todos_left == 0, "todos left behind");
+                broken(
+                    summary.undefined_requests == 0,
+                    "the solved script requested /undefined",
+                );
+                broken(!summary.app_memory.oom_killed, "the app was OOM-killed");
+                let throttled = summary.throttled_ratio();
+                if self == Self::C && throttled > RARELY_THROTTLED {
+                    outcome.unsteady.push(format!(
+                        "throttled in more than {:.0}% of the periods",
+                        RARELY_THROTTLED * 100.0
+                    ));
+                }
+                if self == Self::D && throttled < RARELY_THROTTLED {
+                    outcome.unsteady.push(format!(
+                        "throttled in fewer than {:.0}% of the periods",
+                        RARELY_THROTTLED * 100.0
+                    ));
+                }
+            }
+        }
+        outcome
+    }
+}
+
+fn verdict(name: RunName, summary: &Summary) -> (bool, String) {
+    let outcome = name.judge(summary);
+    let says = name.expectation().says;
+    if outcome.holds() {
+        (true, format!("holds: {says}"))
+    } else {
+        let mut why = outcome.broken;
+        why.extend(outcome.unsteady);
+        (false, format!("DOES NOT HOLD: {says} ({})", why.join("; ")))
+    }
+}
+
+/// The table of docs/calibration.md; true when every expected outcome holds.
+pub fn print_table(summaries: &[(RunName, Summary)]) -> bool {
+    let mut all_hold = true;
+    println!(
+        "\n{:<3} {:<8} {:<5} {:<6} {:>6} {:>7} {:>7} {:>8} {:>5} {:>9} {:>5} {:>9} {:>8} {:>6} {:>5} {:>5} expected outcome",
+        "run", "app", "cpus", "memory", "req/s", "p95 ms", "failed", "checks", "exit",
+        "undefined", "left", "throttled", "CPU/req", "RSS", "load", "other"
+    );
+    for (name, summary) in summaries {
+        let (holds, text) = verdict(*name, summary);
+        all_hold &= holds;
+        let checks = summary.checks_passed() + summary.checks_failed();
+        println!(
+            "{:<3} {:<8} {:<5} {:<6} {:>6.0} {:>7.1} {:>6.2}% {:>7.2}% {:>5} {:>9} {:>5} {:>8.0}% {:>6.0}µs {:>3.0}MiB {:>5} {:>5.2} {}",
+            name.letter(),
+            summary.app,
+            summary.cpus,
+            format!("{}m", summary.memory_mib),
+            summary.request_rate(),
+            summary.p95_ms(),
+            summary.failed_request_rate() * 100.0,
+            if checks == 0 {
+                0.0
+            } else {
+                summary.checks_passed() as f64 * 100.0 / checks as f64
+            },
+            summary.k6_exit_code,
+            summary.undefined_requests,
+            summary.todos_left,
+            summary.throttled_ratio() * 100.0,
+            summary.cpu_us_per_request(),
+            summary.app_memory.peak_mib,
+            load_1min(summary),
+            summary.cpus_busy.everything_else,
+            text
+        );
+    }
+    println!(
+        "(req/s over the whole run, ramps included; throttled: share of the CFS periods in which \
+         the CPU limit stopped the app; CPU/req: the app's own CPU per request; load: the load \
+         average before the run; other: CPUs used by work outside the run, on average)"
+    );
+    all_hold
+}
+
+/// `cargo xtask calibrate sizes`: per CPU size, the ceiling and the lab script.
+pub fn sizes(
+    root: &Path,
+    scale: f64,
+    cpus: &[f64],
+    lab: bool,
+    out_dir: &Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out_dir)?;
+    let binary = super::release_binary("solution")?;
+    let mut rows = Vec::new();
+    for &size in cpus {
+        let mut scripts = vec![(
+            "flat-out",
+            "k6/calibration/flat-out.js",
+            vec![
+                "-e".to_owned(),
+                "VUS=20".to_owned(),
+                "-e".to_owned(),
+                "DURATION=20s".to_owned(),
+            ],
+        )];
+        if lab {
+            scripts.push(("lab", SOLVED_SCRIPT, Vec::new()));
+        }
+        for (label, script, k6_args) in scripts {
+            let name = format!("{label}-{size}");
+            let spec = Run {
+                app: "solution".to_owned(),
+                binary: binary.clone(),
+                cpus: size,
+                memory_mib: 2048,
+                script: root.join(script),
+                scale,
+                k6_args,
+                k6_output: Some(out_dir.join(format!("{name}.txt"))),
+                keep_log: None,
+            };
+            eprintln!(
+                "== --cpus {size} {script} [load {}]",
+                crate::machine::load_average()
+            );
+            let summary = emulated::run(&spec, root)?;
+            super::write_json(&out_dir.join(format!("{name}.json")), &summary)?;
+            rows.push((label, summary));
+        }
+    }
+    println!(
+        "\n{:<9} {:>5} {:>7} {:>8} {:>9} {:>9} {:>8} {:>7} {:>6} {:>6}",
+        "run",
+        "cpus",
+        "req/s",
+        "p95 ms",
+        "app CPUs",
+        "throttled",
+        "CPU/req",
+        "k6 exit",
+        "load",
+        "other"
+    );
+    for (label, summary) in &rows {
+        println!(
+            "{:<9} {:>5} {:>7.0} {:>8.1} {:>9.3} {:>8.0}% {:>6.0}µs {:>7} {:>6} {:>6.2}",
+            label,
+            summary.cpus,
+            summary.request_rate(),
+            summary.p95_ms(),
+            summary.cpus_busy.app,
+            summary.throttled_ratio() * 100.0,
+            summary.cpu_us_per_request(),
+            summary.k6_exit_code,
+            load_1min(summary),
+            summary.cpus_busy.everything_else,
+        );
+    }
+    eprintln!("summaries in {}", out_dir.display());
+    Ok(())
+}
+
+/// The one-minute load average before the run.
+fn load_1min(summary: &Summary) -> &str {
+    summary
+        .machine
+        .load_before
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+}

@@ -1,0 +1,56 @@
+//! The kit's maintenance commands (`cargo xtask --help`), as a library so that the kit's own
+//! tests (selftest/tests/calibration.rs) run the same code the commands do.
+
+pub mod bench;
+pub mod calibrate;
+pub mod machine;
+pub mod student_repo;
+pub mod test;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+/// The kit's root folder (where the workspace's Cargo.toml is).
+pub fn kit_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+/// Cargo's target folder: CARGO_TARGET_DIR, or target/ in the kit.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                kit_root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| kit_root().join("target"))
+}
+
+/// `cargo build --release --locked -p P` for each package, one at a time, without the
+/// variables Cargo set for a test that runs this (a nested build would inherit them).
+pub fn cargo_build_release(packages: &[&str]) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    for package in packages {
+        let mut command = Command::new(&cargo);
+        for key in checks::target::cargo_variables_of_this_test() {
+            command.env_remove(key);
+        }
+        let status = command
+            .current_dir(kit_root())
+            .env("CARGO_TARGET_DIR", target_dir())
+            .args(["build", "--release", "--locked", "-p", package])
+            .status()
+            .context("cannot run cargo")?;
+        if !status.success() {
+            bail!("cargo build --release -p {package} failed ({status})");
+        }
+    }
+    Ok(())
+}
