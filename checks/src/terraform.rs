@@ -74,13 +74,7 @@ pub fn task_size(dir: &Path, overrides: &[PathBuf]) -> Result<TaskSize, String> 
         }
     };
 
-    let mut variable_files = files_ending(dir, ".auto.tfvars")?;
-    let default_file = dir.join("terraform.tfvars");
-    if default_file.is_file() {
-        variable_files.insert(0, default_file);
-    }
-    variable_files.extend(overrides.iter().cloned());
-    let variable_files: Vec<(String, Body)> = variable_files
+    let variable_files: Vec<(String, Body)> = variable_files(dir, overrides)?
         .iter()
         .map(|path| {
             let name = display_name(dir, path);
@@ -222,9 +216,22 @@ fn amount(value: &Expression, unit: &str) -> Option<u32> {
     }
 }
 
+/// The variable files Terraform reads for `dir`, in the order it reads them:
+/// `terraform.tfvars`, the `*.auto.tfvars` files in name order, then `overrides` (the
+/// `-var-file` options) as given.
+pub fn variable_files(dir: &Path, overrides: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = files_ending(dir, ".auto.tfvars")?;
+    let default_file = dir.join("terraform.tfvars");
+    if default_file.is_file() {
+        files.insert(0, default_file);
+    }
+    files.extend(overrides.iter().cloned());
+    Ok(files)
+}
+
 /// The files of `dir` (not of its subfolders, like Terraform) whose name ends with `suffix`, in
 /// name order.
-fn files_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
+pub fn files_ending(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, String> {
     let entries = fs::read_dir(dir)
         .map_err(|error| format!("cannot read the folder {}: {error}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries

@@ -5,36 +5,12 @@
 
 mod support;
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
 use cloudwatch_shipper::{Shipper, ShipperConfig};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
-
-/// Collects everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().expect("capture lock"))
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("capture lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use support::captured::Captured;
 
 /// An instance metadata service that refuses everything with 403, as a machine where a proxy
 /// stands in for 169.254.169.254 does: the SDK then warns about the region (three times) and

@@ -33,8 +33,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         (_, true) => &[Tier::Quick, Tier::Slow],
         _ => &[Tier::Quick],
     };
-    for tier in tiers {
-        tier.run(&args.test_args)?;
+    // Both tiers run even when the first fails: CI reports every failing test at once.
+    let failed: Vec<String> = tiers
+        .iter()
+        .filter_map(|tier| tier.run(&args.test_args).err())
+        .map(|error| format!("{error:#}"))
+        .collect();
+    if !failed.is_empty() {
+        bail!("{}", failed.join("; "));
     }
     Ok(())
 }
@@ -50,7 +56,8 @@ impl Tier {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut command = Command::new(cargo);
         command
-            .args(["test", "--workspace", "--locked", "--"])
+            // Every test binary runs even after one fails, so one run reports every problem.
+            .args(["test", "--workspace", "--locked", "--no-fail-fast", "--"])
             .args(extra)
             .env("CHECKS_SKIP_LAB", "1");
         let name = match self {

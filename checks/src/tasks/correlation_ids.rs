@@ -130,21 +130,7 @@ fn check_raw(
             ));
         }
     }
-    let of_request: Vec<_> = lines
-        .iter()
-        .filter(|line| line.get("request_id") == Some(&json!(id)))
-        .collect();
-    for message in ["Request started", "Request finished"] {
-        if !of_request
-            .iter()
-            .any(|line| line.get("message") == Some(&json!(message)))
-        {
-            return Err(fail(
-                ctx,
-                format!("{request} logged no {message:?} line with its request_id {id:?}"),
-            ));
-        }
-    }
+    let of_request = lines_of_request(ctx, &request, &id, lines)?;
     for line in &of_request {
         if line.get("url") != Some(&json!(exchange.target))
             || line.get("method") != Some(&json!(exchange.method))
@@ -224,13 +210,14 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     snapshot(&ctx, &exchanges, &ids, &lines)
 }
 
-fn check_request_lines(
+/// The lines that carry `id`, which must include the request's `Request started` and
+/// `Request finished` lines.
+fn lines_of_request<'a>(
     ctx: &TaskContext,
-    exchange: &Exchange,
+    request: &str,
     id: &str,
-    lines: &[Map<String, Value>],
-) -> Result<(), Problem> {
-    let request = format!("`{} {}`", exchange.method, exchange.path);
+    lines: &'a [Map<String, Value>],
+) -> Result<Vec<&'a Map<String, Value>>, Problem> {
     let of_request: Vec<_> = lines
         .iter()
         .filter(|line| line.get("request_id") == Some(&json!(id)))
@@ -250,10 +237,21 @@ fn check_request_lines(
         {
             return Err(fail(
                 ctx,
-                format!("{request} logged no {message:?} line with its request_id"),
+                format!("{request} logged no {message:?} line with its request_id {id:?}"),
             ));
         }
     }
+    Ok(of_request)
+}
+
+fn check_request_lines(
+    ctx: &TaskContext,
+    exchange: &Exchange,
+    id: &str,
+    lines: &[Map<String, Value>],
+) -> Result<(), Problem> {
+    let request = format!("`{} {}`", exchange.method, exchange.path);
+    let of_request = lines_of_request(ctx, &request, id, lines)?;
     let finished = of_request
         .iter()
         .find(|line| line.get("message") == Some(&json!("Request finished")));

@@ -9,9 +9,9 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-/// The smallest task that serves the solved k6 scenario's peak with CPU to spare, as measured by
-/// `cargo xtask calibrate runs` (docs/calibration.md): the handed-out size fails the thresholds
-/// (run b), this size passes them without ever being throttled (run c), and the size between
+/// The smallest task that serves the k6 scenario's peak with CPU to spare, as measured by running
+/// the app with a task's CPU and memory under the full scenario: the handed-out size fails the
+/// thresholds (run b), this size passes them without ever being throttled (run c), and the size between
 /// the two passes only by running its CPU flat out at the peak (run d), which is no margin at
 /// all. CPU is what runs out; the memory is the least Fargate pairs with this CPU.
 pub const MIN_CPU_UNITS: u32 = 1024;

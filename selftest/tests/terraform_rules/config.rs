@@ -12,10 +12,9 @@
 //! The autograder does not use this: it reads only the task size (checks/src/terraform.rs).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use checks::terraform::{display_name, parse};
+use checks::terraform::{display_name, files_ending, parse, variable_files};
 use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Operation, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
@@ -32,17 +31,10 @@ pub struct File {
 
 /// Every `*.tf` file in `dir` (not in its subfolders, like Terraform), in name order.
 pub fn load(dir: &Path) -> Result<Vec<File>, String> {
-    let entries = fs::read_dir(dir)
-        .map_err(|error| format!("cannot read the folder {}: {error}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "tf"))
-        .collect();
+    let paths = files_ending(dir, ".tf")?;
     if paths.is_empty() {
         return Err(format!("{} has no .tf files", display_name(dir, dir)));
     }
-    paths.sort();
     paths
         .into_iter()
         .map(|path| {
@@ -50,36 +42,6 @@ pub fn load(dir: &Path) -> Result<Vec<File>, String> {
             let body = parse(&path, &name)?;
             Ok(File { name, body })
         })
-        .collect()
-}
-
-/// The variable files Terraform reads for `dir`, in the order it reads them:
-/// `terraform.tfvars`, the `*.auto.tfvars` files in name order, then `overrides` (the
-/// `-var-file` options) as given.
-pub fn variable_files(dir: &Path, overrides: &[PathBuf]) -> Vec<PathBuf> {
-    let mut automatic: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| {
-                    path.is_file()
-                        && path
-                            .file_name()
-                            .and_then(|name| name.to_str())
-                            .is_some_and(|name| name.ends_with(".auto.tfvars"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    automatic.sort();
-    let default = dir.join("terraform.tfvars");
-    default
-        .is_file()
-        .then_some(default)
-        .into_iter()
-        .chain(automatic)
-        .chain(overrides.iter().cloned())
         .collect()
 }
 
@@ -248,7 +210,7 @@ impl Config {
         }
 
         let mut variable_file_names = Vec::new();
-        for path in variable_files(dir, overrides) {
+        for path in variable_files(dir, overrides)? {
             let name = display_name(dir, &path);
             let body = parse(&path, &name)?;
             if let Some(block) = body.blocks().next() {

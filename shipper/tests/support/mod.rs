@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use testkit::Moto;
 
+pub mod captured;
 pub mod sinks;
 
 /// A running `moto_server`, or a failed test that says how to install one.
