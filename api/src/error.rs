@@ -18,6 +18,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("Internal server error")]
     Database(#[from] sqlx::Error),
+    #[error("Internal server error")]
+    Serialization(#[from] serde_json::Error),
 }
 
 impl ApiError {
@@ -31,7 +33,7 @@ impl ApiError {
             Self::TodoNotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Serialization(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -45,9 +47,11 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Database(error) = &self {
-            // The client gets a generic message; the details stay in the logs.
-            tracing::error!(%error, "Database error");
+        // The client gets a generic message; the details stay in the logs.
+        match &self {
+            Self::Database(error) => tracing::error!(%error, "Database error"),
+            Self::Serialization(error) => tracing::error!(%error, "Response not serialisable"),
+            _ => {}
         }
         let body = ErrorBody {
             error: self.to_string(),

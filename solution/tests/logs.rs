@@ -8,14 +8,19 @@ use testkit::AppProcess;
 
 const BINARY: &str = env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME")));
 
-async fn start() -> AppProcess {
+async fn start(env: &[(&str, &str)]) -> AppProcess {
     let database = testkit::fresh_database().await.expect("a database");
-    AppProcess::start(Path::new(BINARY), &database.url, &[]).expect("the app starts")
+    AppProcess::start(Path::new(BINARY), &database.url, env).expect("the app starts")
 }
 
 /// Creates, lists and deletes a todo, then stops the app and returns its log lines.
 async fn run_app_with_traffic() -> (bool, Vec<String>) {
-    let app = start().await;
+    run_app_with_traffic_and(&[]).await
+}
+
+/// The same, with more environment variables for the app.
+async fn run_app_with_traffic_and(env: &[(&str, &str)]) -> (bool, Vec<String>) {
+    let app = start(env).await;
     let client = reqwest::Client::new();
     let todos = format!("{}/api/v1/todos", app.base_url());
     let created: serde_json::Value = client
@@ -75,6 +80,22 @@ async fn without_aws_credentials_the_app_warns_once_and_serves() {
     assert_eq!(warnings, 1, "exactly one warning:\n{}", lines.join("\n"));
 }
 
+#[tokio::test]
+async fn rust_log_turns_one_source_down_and_leaves_the_others() {
+    let (_, lines) = run_app_with_traffic_and(&[("RUST_LOG", "info,sqlx=warn")]).await;
+    let all = lines.join("\n");
+    assert!(
+        !lines.iter().any(|line| line.contains("INSERT INTO todos")),
+        "RUST_LOG=info,sqlx=warn still logs SQL statements:\n{all}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("POST") && line.contains("/api/v1/todos")),
+        "RUST_LOG=info,sqlx=warn lost the access lines:\n{all}"
+    );
+}
+
 // After the lab: one JSON object per line, and one correlation ID per request that reaches
 // every line of that request, SQL included.
 
@@ -92,7 +113,7 @@ fn parse(lines: &[String]) -> Vec<Map<String, Value>> {
 
 #[tokio::test]
 async fn every_line_from_start_to_shutdown_is_json_with_the_required_fields() {
-    let app = start().await;
+    let app = start(&[]).await;
     let todos = format!("{}/api/v1/todos", app.base_url());
     let client = reqwest::Client::new();
     client
@@ -126,7 +147,7 @@ async fn every_line_from_start_to_shutdown_is_json_with_the_required_fields() {
 
 #[tokio::test]
 async fn one_request_id_ties_together_all_lines_of_a_request_sql_included() {
-    let app = start().await;
+    let app = start(&[]).await;
     let client = reqwest::Client::new();
     let todos = format!("{}/api/v1/todos", app.base_url());
     let mut ids = Vec::new();
@@ -180,7 +201,7 @@ async fn one_request_id_ties_together_all_lines_of_a_request_sql_included() {
 
 #[tokio::test]
 async fn a_valid_incoming_request_id_is_kept_and_a_bad_one_replaced() {
-    let app = start().await;
+    let app = start(&[]).await;
     let client = reqwest::Client::new();
     let health = format!("{}/api/v1/health", app.base_url());
     let echoed = |id: &str| {

@@ -8,14 +8,19 @@ use testkit::AppProcess;
 
 const BINARY: &str = env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME")));
 
-async fn start() -> AppProcess {
+async fn start(env: &[(&str, &str)]) -> AppProcess {
     let database = testkit::fresh_database().await.expect("a database");
-    AppProcess::start(Path::new(BINARY), &database.url, &[]).expect("the app starts")
+    AppProcess::start(Path::new(BINARY), &database.url, env).expect("the app starts")
 }
 
 /// Creates, lists and deletes a todo, then stops the app and returns its log lines.
 async fn run_app_with_traffic() -> (bool, Vec<String>) {
-    let app = start().await;
+    run_app_with_traffic_and(&[]).await
+}
+
+/// The same, with more environment variables for the app.
+async fn run_app_with_traffic_and(env: &[(&str, &str)]) -> (bool, Vec<String>) {
+    let app = start(env).await;
     let client = reqwest::Client::new();
     let todos = format!("{}/api/v1/todos", app.base_url());
     let created: serde_json::Value = client
@@ -73,4 +78,20 @@ async fn without_aws_credentials_the_app_warns_once_and_serves() {
         .filter(|line| line.contains("no AWS credentials"))
         .count();
     assert_eq!(warnings, 1, "exactly one warning:\n{}", lines.join("\n"));
+}
+
+#[tokio::test]
+async fn rust_log_turns_one_source_down_and_leaves_the_others() {
+    let (_, lines) = run_app_with_traffic_and(&[("RUST_LOG", "info,sqlx=warn")]).await;
+    let all = lines.join("\n");
+    assert!(
+        !lines.iter().any(|line| line.contains("INSERT INTO todos")),
+        "RUST_LOG=info,sqlx=warn still logs SQL statements:\n{all}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("POST") && line.contains("/api/v1/todos")),
+        "RUST_LOG=info,sqlx=warn lost the access lines:\n{all}"
+    );
 }

@@ -7,7 +7,7 @@
 //! figures are what one core of it does; it reaches PostgreSQL at the container's bridge
 //! address (no docker-proxy).
 
-mod database;
+pub(crate) mod database;
 mod report;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod machine;
+pub mod profile;
 pub mod student_repo;
 pub mod test;
 
@@ -36,6 +37,11 @@ pub fn target_dir() -> PathBuf {
 /// `cargo build --release --locked -p P` for each package, one at a time, without the
 /// variables Cargo set for a test that runs this (a nested build would inherit them).
 pub fn cargo_build_release(packages: &[&str]) -> anyhow::Result<()> {
+    cargo_build("release", packages)
+}
+
+/// The same with a Cargo profile of the workspace's (`release`, `profiling`).
+pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for package in packages {
         let mut command = Command::new(&cargo);
@@ -45,11 +51,11 @@ pub fn cargo_build_release(packages: &[&str]) -> anyhow::Result<()> {
         let status = command
             .current_dir(kit_root())
             .env("CARGO_TARGET_DIR", target_dir())
-            .args(["build", "--release", "--locked", "-p", package])
+            .args(["build", "--profile", profile, "--locked", "-p", package])
             .status()
             .context("cannot run cargo")?;
         if !status.success() {
-            bail!("cargo build --release -p {package} failed ({status})");
+            bail!("cargo build --profile {profile} -p {package} failed ({status})");
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, calibrate, student_repo, test};
+use xtask::{bench, calibrate, profile, student_repo, test};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +27,9 @@ enum Command {
     /// The apps on one CPU beside pgbench, the cost of logging, start-up, sizes
     /// (docs/performance.md).
     Bench(bench::Args),
+    /// Where the solution's CPU goes while it serves the todo list, from `perf record`
+    /// (docs/performance.md).
+    Profile(profile::Args),
     /// Writes the student edition (the assignment template, no answers in it) into a folder.
     StudentRepo(student_repo::Args),
 }
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Profile(args) => profile::run(args),
         Command::StudentRepo(args) => student_repo::run(&args),
     };
     match outcome {

@@ -4,7 +4,7 @@ use serde::Serialize;
 use super::timestamp;
 
 /// A todo as the API returns it. Times are UTC, without an offset.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"id": 1, "title": "CSSE6400 Cloud Assignment", "description": null, "completed": false, "deadline_at": "2023-12-04T14:00:00", "created_at": "2023-11-20T09:30:00", "updated_at": "2023-11-20T09:30:00"}))]
 pub struct Todo {
     pub id: i64,

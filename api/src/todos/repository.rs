@@ -1,6 +1,7 @@
 //! Every SQL statement the app runs.
 
-use sqlx::PgPool;
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool, Row};
 
 use super::{ListFilter, NewTodo, Todo, TodoChanges};
 
@@ -9,6 +10,22 @@ macro_rules! columns {
     () => {
         "id, title, description, completed, deadline_at, created_at, updated_at"
     };
+}
+
+/// Reads the columns by position, in the order of `columns!()`: the derived `FromRow` looks each
+/// one up by name, a hash of its name per field and row (docs/performance.md).
+impl FromRow<'_, PgRow> for Todo {
+    fn from_row(row: &PgRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: row.try_get(0)?,
+            title: row.try_get(1)?,
+            description: row.try_get(2)?,
+            completed: row.try_get(3)?,
+            deadline_at: row.try_get(4)?,
+            created_at: row.try_get(5)?,
+            updated_at: row.try_get(6)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -23,6 +40,7 @@ impl TodoRepository {
 
     /// Newest first; the filters run in SQL so the app never loads rows it drops.
     pub async fn list(&self, filter: ListFilter) -> sqlx::Result<Vec<Todo>> {
+        let mut connection = self.pool.acquire().await?;
         sqlx::query_as(concat!(
             "SELECT ",
             columns!(),
@@ -33,7 +51,7 @@ impl TodoRepository {
         ))
         .bind(filter.completed)
         .bind(filter.due_before)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *connection)
         .await
     }
 

@@ -1,10 +1,11 @@
 //! The k6 script's two planted bugs are fixed: a short run of it against the app sends no request
 //! to `/api/v1/todos/undefined`, every k6 check passes, and the planners delete what they create.
 
-use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -178,43 +179,20 @@ async fn k6_version(k6: &Path) -> Result<(), Problem> {
     }
 }
 
-/// A folder of its own for one k6 run's files, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Result<Self, Problem> {
-        let unique = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_nanos());
-        let path = std::env::temp_dir().join(format!("checks-k6-{}-{unique}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|error| {
-            Problem::Environment(format!("cannot create {}: {error}", path.display()))
-        })?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 async fn run_k6(
     ctx: &TaskContext,
     k6: &Path,
     script: &Path,
     base_url: &str,
 ) -> Result<K6Run, Problem> {
-    let scratch = Scratch::new()?;
-    let summary_path = scratch.0.join("summary.json");
-    let stdout_path = scratch.0.join("stdout.txt");
-    let stderr_path = scratch.0.join("stderr.txt");
-    let create = |path: &Path| {
-        File::create(path).map_err(|error| {
-            Problem::Environment(format!("cannot create {}: {error}", path.display()))
-        })
-    };
+    // A folder with a random name of its own: two graded runs at once never share a summary.
+    let scratch = tempfile::Builder::new()
+        .prefix("checks-k6-")
+        .tempdir()
+        .map_err(|error| {
+            Problem::Environment(format!("cannot create a temporary folder for k6: {error}"))
+        })?;
+    let summary_path = scratch.path().join("summary.json");
     let mut command = Command::new(k6);
     command
         .current_dir(&ctx.target.kit_root)
@@ -228,14 +206,17 @@ async fn run_k6(
         // No usage report to the internet: the graded run talks to the local app only.
         .env("K6_NO_USAGE_REPORT", "true")
         .stdin(Stdio::null())
-        .stdout(create(&stdout_path)?)
-        .stderr(create(&stderr_path)?);
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(|error| {
         Problem::Environment(format!(
             "cannot run {}: {error}. {INSTALL_K6}",
             k6.display()
         ))
     })?;
+    // Read both pipes while k6 runs, so that a long summary never blocks it.
+    let stdout = child.stdout.take().map(read_all);
+    let stderr = child.stderr.take().map(read_all);
     let status = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         loop {
@@ -265,17 +246,49 @@ async fn run_k6(
             script_name(ctx, script)
         )));
     };
-    let summary = std::fs::read_to_string(&summary_path)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
-    let mut output = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let mut output = joined(stdout);
     output.push('\n');
-    output.push_str(&std::fs::read_to_string(&stderr_path).unwrap_or_default());
+    output.push_str(&joined(stderr));
+    let summary = match std::fs::read_to_string(&summary_path) {
+        Ok(text) => Some(serde_json::from_str(&text).map_err(|error| {
+            Problem::Environment(format!(
+                "k6 wrote a summary that is not JSON ({error}): {}",
+                app::excerpt(&text)
+            ))
+        })?),
+        // k6 exits 0 even when it cannot write the summary (a full disk, a folder removed
+        // under it): that is the machine's problem, not the script's.
+        Err(error) if matches!(status.code(), Some(0) | Some(99)) => {
+            return Err(Problem::Environment(format!(
+                "k6 finished ({status}) but its summary {} cannot be read: {error}. Is the disk \
+                 full? k6 said: {}",
+                summary_path.display(),
+                k6_errors(&output)
+            )))
+        }
+        Err(_) => None,
+    };
     Ok(K6Run {
         code: status.code(),
         summary,
         output,
     })
+}
+
+/// Reads a child's pipe to its end on a thread of its own.
+fn read_all(mut pipe: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+fn joined(reader: Option<JoinHandle<Vec<u8>>>) -> String {
+    reader
+        .and_then(|reader| reader.join().ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
 }
 
 /// How many todos the list holds after the run.

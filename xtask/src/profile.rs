@@ -1,0 +1,312 @@
+//! `cargo xtask profile`: where the solution's CPU goes while it serves `GET /api/v1/todos`
+//! under the benchmark's load. `perf record` samples the app (a release build with line tables,
+//! the `profiling` profile); each sample is put in the first part of the work its call stack
+//! belongs to, and the parts are printed as shares and as microseconds per request
+//! (docs/performance.md).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::bench::database::Database;
+use crate::calibrate::emulated::POSTGRES_IMAGE;
+use crate::machine::process_cpu;
+
+const APP_CPU: usize = 0;
+const OTHER_CPU: usize = 1;
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    /// Todos in the table.
+    #[arg(long, default_value_t = 400)]
+    pub todos: u32,
+    /// Seconds of load sampled (after 2 s of warm-up).
+    #[arg(long, default_value_t = 8.0)]
+    pub duration: f64,
+    /// RUST_LOG for the app: `off` shows the cost without logging.
+    #[arg(long, default_value = "info")]
+    pub rust_log: String,
+    /// Concurrent keep-alive connections of the load generator.
+    #[arg(long, default_value_t = 20)]
+    pub connections: u16,
+}
+
+/// The parts of the work, in the order a sample is tested against them: a sample belongs to the
+/// first part one of whose frames its stack contains.
+pub const PARTS: [(&str, &[&str]); 7] = [
+    (
+        "logging: writing and shipping log lines",
+        &[
+            "json_subscriber",
+            "cloudwatch_shipper",
+            "tracing_subscriber::fmt",
+            "tracing_core::event::Event::dispatch",
+        ],
+    ),
+    (
+        "logging: entering and leaving spans",
+        &[
+            "as tracing_core::subscriber::Subscriber>::enter",
+            "as tracing_core::subscriber::Subscriber>::exit",
+            "as tracing_core::subscriber::Subscriber>::new_span",
+            "as tracing_core::subscriber::Subscriber>::try_close",
+            "as tracing_core::subscriber::Subscriber>::clone_span",
+        ],
+    ),
+    (
+        "rows: decoding columns into Todo (sqlx, chrono, String)",
+        &["FromRow<"],
+    ),
+    (
+        "rows: PostgreSQL's messages and sqlx's row stream",
+        &["TryCollect<St,C> as core::future::future::Future>::poll"],
+    ),
+    (
+        "response: JSON serialisation (serde_json)",
+        &["serde_json::ser", "IntoResponse>::into_response"],
+    ),
+    (
+        "freeing the rows",
+        &["drop_in_place<alloc::vec::Vec<taskoverflow::todos::model::Todo"],
+    ),
+    (
+        "HTTP: reading requests, writing responses (hyper, kernel)",
+        &[
+            "Dispatcher<D,Bs,I,T>::poll_flush",
+            "Dispatcher<D,Bs,I,T>::poll_read",
+            "poll_write_buf",
+        ],
+    ),
+];
+const REST: &str = "the rest: runtime, routing, pool, other kernel work";
+
+/// How many samples fell in each part (`PARTS` order, then the rest), from the text of
+/// `perf script -F ip,sym`: one frame per line, leaf first, a blank line after each sample.
+pub fn fold(perf_script: &str) -> (Vec<u64>, u64) {
+    let mut counts = vec![0; PARTS.len() + 1];
+    let mut total = 0;
+    let mut frames: Vec<&str> = Vec::new();
+    let mut finish = |frames: &mut Vec<&str>| {
+        if frames.is_empty() {
+            return;
+        }
+        let part = PARTS
+            .iter()
+            .position(|(_, patterns)| {
+                frames
+                    .iter()
+                    .any(|frame| patterns.iter().any(|pattern| frame.contains(pattern)))
+            })
+            .unwrap_or(PARTS.len());
+        counts[part] += 1;
+        total += 1;
+        frames.clear();
+    };
+    for line in perf_script.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            finish(&mut frames);
+        } else if line.starts_with(|c: char| c.is_ascii_hexdigit()) && line.contains(' ') {
+            frames.push(line);
+        }
+        // Anything else is a sample's header line (command, pid, time, event).
+    }
+    finish(&mut frames);
+    (counts, total)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.duration.is_nan() || args.duration < 2.0 {
+        bail!("--duration must be at least 2 seconds");
+    }
+    if crate::machine::online_cpus() < 2 {
+        bail!("the profile needs 2 CPUs (the app on one, everything else on the other)");
+    }
+    let perf = Command::new("perf").arg("--version").output();
+    if !perf.is_ok_and(|output| output.status.success()) {
+        bail!("perf is not installed: `apt-get install linux-perf` (Debian)");
+    }
+    crate::calibrate::emulated::check_environment()?;
+    crate::cargo_build("profiling", &["solution"])?;
+    crate::cargo_build_release(&["bench"])?;
+    let work = tempfile::Builder::new()
+        .prefix("taskoverflow-profile.")
+        .tempdir()?;
+    let binary = work.path().join("solution");
+    std::fs::copy(crate::target_dir().join("profiling/solution"), &binary)
+        .context("cannot copy the profiling build of the solution")?;
+    let loadgen = work.path().join("loadgen");
+    std::fs::copy(crate::target_dir().join("release/loadgen"), &loadgen)
+        .context("cannot copy loadgen")?;
+
+    let _lock = testkit::load_test_lock()?;
+    testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
+    let db = Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
+    db.seed(args.todos)?;
+    let port = testkit::moto::free_port()?;
+    let app = testkit::AppProcess::spawn_logging_to(
+        &binary,
+        &db.url(),
+        &[("LOG_GROUP", "profile"), ("RUST_LOG", &args.rust_log)],
+        port,
+        &work.path().join("app.log"),
+        Some(APP_CPU),
+    )?;
+    let health = Command::new(&loadgen)
+        .args(["wait-healthy", "--url"])
+        .arg(format!("{}/api/v1/health", app.base_url()))
+        .args(["--since-ns", "0", "--timeout", "60"])
+        .output()?;
+    if !health.status.success() {
+        bail!(
+            "the app did not answer /api/v1/health: {}",
+            String::from_utf8_lossy(&health.stderr)
+        );
+    }
+
+    let warmup = 2.0;
+    let load = Command::new(&loadgen)
+        .args(["get", "--url"])
+        .arg(format!("{}/api/v1/todos", app.base_url()))
+        .args(["--connections", &args.connections.to_string()])
+        .args(["--duration", &args.duration.to_string()])
+        .args(["--warmup", &warmup.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start loadgen")?;
+    std::thread::sleep(Duration::from_secs_f64(warmup));
+    let cpu_before = process_cpu(app.pid())?;
+    let data = work.path().join("perf.data");
+    let recorded = Command::new("perf")
+        .args([
+            "record",
+            "--quiet",
+            "-F",
+            "499",
+            "--call-graph",
+            "dwarf,16384",
+        ])
+        .arg("-o")
+        .arg(&data)
+        .args(["-p", &app.pid().to_string(), "--", "sleep"])
+        .arg(format!("{:.1}", args.duration - 0.5))
+        .stdout(Stdio::null())
+        .status()
+        .context("cannot run perf record")?;
+    let output = load.wait_with_output()?;
+    let cpu = process_cpu(app.pid())?.saturating_sub(cpu_before);
+    app.stop()?;
+    if !recorded.success() {
+        bail!("perf record failed ({recorded}): is perf_event_paranoid too strict?");
+    }
+    let measured: crate::bench::Load =
+        serde_json::from_slice(&output.stdout).with_context(|| {
+            format!(
+                "loadgen printed {:?}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })?;
+    if measured.operations == 0 || measured.errors > 0 {
+        bail!(
+            "the load had {} requests and {} errors",
+            measured.operations,
+            measured.errors
+        );
+    }
+    // The CPU was read from the end of the warm-up to the end of the load: the measured part.
+    let us_per_request = cpu.as_secs_f64() * 1e6 / measured.operations as f64;
+    let script = perf_script(&data)?;
+    let (counts, total) = fold(&script);
+    print!(
+        "{}",
+        render(&args, measured.rate, us_per_request, &counts, total)
+    );
+    Ok(())
+}
+
+fn perf_script(data: &Path) -> anyhow::Result<String> {
+    let output = Command::new("perf")
+        .args(["script", "-F", "ip,sym", "-i"])
+        .arg(data)
+        .stderr(Stdio::null())
+        .output()
+        .context("cannot run perf script")?;
+    if !output.status.success() {
+        bail!("perf script failed ({})", output.status);
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn render(args: &Args, rate: f64, us_per_request: f64, counts: &[u64], total: u64) -> String {
+    let mut out = format!(
+        "==== where the CPU goes: GET /api/v1/todos with {} todos, solution, RUST_LOG={}\n\
+         command       cargo xtask profile --todos {} --duration {} --rust-log {}\n\
+         load          {} keep-alive connections, {:.0} req/s, app on CPU {APP_CPU} alone\n\
+         app CPU       {us_per_request:.0} us per request\n\
+         samples       {total} (perf record -F 499 --call-graph dwarf)\n\n\
+         {:<60} {:>7} {:>9}\n",
+        args.todos,
+        args.rust_log,
+        args.todos,
+        args.duration,
+        args.rust_log,
+        args.connections,
+        rate,
+        "part of the work",
+        "share",
+        "us/req",
+    );
+    let labels = PARTS.iter().map(|(label, _)| *label).chain([REST]);
+    for (label, count) in labels.zip(counts) {
+        let share = if total == 0 {
+            0.0
+        } else {
+            *count as f64 / total as f64
+        };
+        out.push_str(&format!(
+            "{label:<60} {:>6.1}% {:>9.0}\n",
+            share * 100.0,
+            share * us_per_request
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCRIPT: &str = "\
+solution 11213  1528.610165:    2000000 cpu-clock:pppH:
+\t          63b746 <tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::enter+0x266
+\t          788380 <tracing::instrument::Instrumented<T> as core::future::future::Future>::poll+0x30
+\t          7c28f0 <futures_util::stream::try_stream::try_collect::TryCollect<St,C> as core::future::future::Future>::poll+0x40
+
+solution 11213  1528.610166:    2000000 cpu-clock:pppH:
+\t          817dd3 sqlx_postgres::types::str::<impl Decode for String>::decode
+\t          817dd4 taskoverflow::todos::repository::<impl sqlx_core::from_row::FromRow<PgRow> for Todo>::from_row
+\t          7c28f0 <futures_util::stream::try_stream::try_collect::TryCollect<St,C> as core::future::future::Future>::poll+0x40
+
+solution 11213  1528.610167:    2000000 cpu-clock:pppH:
+\t          97aec _int_malloc
+\t          7c28f1 tokio::runtime::scheduler::multi_thread::worker::Context::run
+";
+
+    #[test]
+    fn a_sample_goes_to_the_first_part_its_stack_contains() {
+        let (counts, total) = fold(SCRIPT);
+        assert_eq!(total, 3);
+        // The span enter under the row stream is logging's, not the stream's.
+        assert_eq!(counts[1], 1);
+        assert_eq!(counts[2], 1);
+        assert_eq!(counts[3], 0);
+        assert_eq!(counts[PARTS.len()], 1);
+    }
+
+    #[test]
+    fn an_empty_script_has_no_samples() {
+        assert_eq!(fold("").1, 0);
+    }
+}
