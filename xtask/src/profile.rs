@@ -35,14 +35,15 @@ pub struct Args {
 
 /// The parts of the work, in the order a sample is tested against them: a sample belongs to the
 /// first part one of whose frames its stack contains.
-pub const PARTS: [(&str, &[&str]); 7] = [
+pub const PARTS: [(&str, &[&str]); 6] = [
     (
         "logging: writing and shipping log lines",
         &[
             "json_subscriber",
             "cloudwatch_shipper",
             "tracing_subscriber::fmt",
-            "tracing_core::event::Event::dispatch",
+            "Event::dispatch",
+            "Subscriber>::event",
         ],
     ),
     (
@@ -61,15 +62,14 @@ pub const PARTS: [(&str, &[&str]); 7] = [
     ),
     (
         "rows: PostgreSQL's messages and sqlx's row stream",
-        &["TryCollect<St,C> as core::future::future::Future>::poll"],
+        &["TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next"],
     ),
     (
         "response: JSON serialisation (serde_json)",
-        &["serde_json::ser", "IntoResponse>::into_response"],
-    ),
-    (
-        "freeing the rows",
-        &["drop_in_place<alloc::vec::Vec<taskoverflow::todos::model::Todo"],
+        &[
+            "into_response<taskoverflow::routes::todos::TodoList",
+            "serde_json::ser",
+        ],
     ),
     (
         "HTTP: reading requests, writing responses (hyper, kernel)",
@@ -117,6 +117,32 @@ pub fn fold(perf_script: &str) -> (Vec<u64>, u64) {
     (counts, total)
 }
 
+/// The functions the samples were in (the innermost frame, inlined ones included), most
+/// frequent first.
+pub fn leaves(perf_script: &str) -> Vec<(String, u64)> {
+    let mut counts: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut in_sample = false;
+    for line in perf_script.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            in_sample = false;
+        } else if let Some((_, frame)) = line
+            .split_once(' ')
+            .filter(|_| line.starts_with(|c: char| c.is_ascii_hexdigit()))
+        {
+            if !in_sample {
+                let name = frame.trim().trim_end_matches(" (inlined)");
+                let name = name.rsplit_once("+0x").map_or(name, |(name, _)| name);
+                *counts.entry(name.to_owned()).or_default() += 1;
+                in_sample = true;
+            }
+        }
+    }
+    let mut leaves: Vec<(String, u64)> = counts.into_iter().collect();
+    leaves.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    leaves
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.duration.is_nan() || args.duration < 2.0 {
         bail!("--duration must be at least 2 seconds");
@@ -144,7 +170,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let _lock = testkit::load_test_lock()?;
     testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
     let db = Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
-    db.seed(args.todos)?;
     let port = testkit::moto::free_port()?;
     let app = testkit::AppProcess::spawn_logging_to(
         &binary,
@@ -165,6 +190,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             String::from_utf8_lossy(&health.stderr)
         );
     }
+    // After the app's start: its migrations create the table.
+    db.seed(args.todos)?;
 
     let warmup = 2.0;
     let load = Command::new(&loadgen)
@@ -223,6 +250,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "{}",
         render(&args, measured.rate, us_per_request, &counts, total)
     );
+    println!("\nthe functions the samples were in (top 15)");
+    for (name, count) in leaves(&script).into_iter().take(15) {
+        let name: String = name.chars().take(100).collect();
+        println!(
+            "{:>6.1}%  {name}",
+            count as f64 * 100.0 / total.max(1) as f64
+        );
+    }
     Ok(())
 }
 
@@ -282,12 +317,12 @@ mod tests {
 solution 11213  1528.610165:    2000000 cpu-clock:pppH:
 \t          63b746 <tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::enter+0x266
 \t          788380 <tracing::instrument::Instrumented<T> as core::future::future::Future>::poll+0x30
-\t          7c28f0 <futures_util::stream::try_stream::try_collect::TryCollect<St,C> as core::future::future::Future>::poll+0x40
+\t          7c28f0 <futures_util::stream::try_stream::try_filter_map::TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next+0xb7
 
 solution 11213  1528.610166:    2000000 cpu-clock:pppH:
 \t          817dd3 sqlx_postgres::types::str::<impl Decode for String>::decode
 \t          817dd4 taskoverflow::todos::repository::<impl sqlx_core::from_row::FromRow<PgRow> for Todo>::from_row
-\t          7c28f0 <futures_util::stream::try_stream::try_collect::TryCollect<St,C> as core::future::future::Future>::poll+0x40
+\t          7c28f0 <futures_util::stream::try_stream::try_filter_map::TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next+0xb7
 
 solution 11213  1528.610167:    2000000 cpu-clock:pppH:
 \t          97aec _int_malloc
@@ -303,6 +338,16 @@ solution 11213  1528.610167:    2000000 cpu-clock:pppH:
         assert_eq!(counts[2], 1);
         assert_eq!(counts[3], 0);
         assert_eq!(counts[PARTS.len()], 1);
+    }
+
+    #[test]
+    fn the_innermost_frame_of_each_sample_is_counted() {
+        let leaves = leaves(SCRIPT);
+        assert_eq!(leaves.len(), 3);
+        assert!(leaves.iter().all(|(_, count)| *count == 1));
+        assert!(leaves.iter().any(|(name, _)| name == "_int_malloc"));
+        assert!(leaves.iter().any(|(name, _)| name
+            == "<tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::enter"));
     }
 
     #[test]
