@@ -249,30 +249,34 @@ async fn run_k6(
     let mut output = joined(stdout);
     output.push('\n');
     output.push_str(&joined(stderr));
-    let summary = match std::fs::read_to_string(&summary_path) {
-        Ok(text) => Some(serde_json::from_str(&text).map_err(|error| {
-            Problem::Environment(format!(
-                "k6 wrote a summary that is not JSON ({error}): {}",
-                app::excerpt(&text)
-            ))
-        })?),
-        // k6 exits 0 even when it cannot write the summary (a full disk, a folder removed
-        // under it): that is the machine's problem, not the script's.
-        Err(error) if matches!(status.code(), Some(0) | Some(99)) => {
-            return Err(Problem::Environment(format!(
-                "k6 finished ({status}) but its summary {} cannot be read: {error}. Is the disk \
-                 full? k6 said: {}",
-                summary_path.display(),
-                k6_errors(&output)
-            )))
-        }
-        Err(_) => None,
-    };
+    let summary = read_summary(&summary_path, status.code(), &output)?;
     Ok(K6Run {
         code: status.code(),
         summary,
         output,
     })
+}
+
+/// The summary k6 exported, if it wrote one. k6 exits 0 (or 99, thresholds crossed) even when
+/// it cannot write the file (a full disk, a folder removed under it): after such an exit a
+/// missing summary is the machine's problem, not the student's script's.
+fn read_summary(path: &Path, code: Option<i32>, output: &str) -> Result<Option<Value>, Problem> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|error| {
+            Problem::Environment(format!(
+                "k6 wrote a summary that is not JSON ({error}): {}",
+                app::excerpt(&text)
+            ))
+        }),
+        Err(error) if matches!(code, Some(0) | Some(99)) => Err(Problem::Environment(format!(
+            "k6 finished (exit code {}) but its summary {} cannot be read: {error}. Is the disk \
+             full? k6 said: {}",
+            code.unwrap_or_default(),
+            path.display(),
+            k6_errors(output)
+        ))),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Reads a child's pipe to its end on a thread of its own.
@@ -361,7 +365,7 @@ fn k6_errors(output: &str) -> String {
 mod tests {
     use std::path::Path;
 
-    use super::{deletes_by_number, failing_checks, k6_errors, k6_version};
+    use super::{deletes_by_number, failing_checks, k6_errors, k6_version, read_summary};
     use crate::task::Problem;
 
     #[test]
@@ -375,6 +379,21 @@ mod tests {
             }
             other => panic!("expected an environment problem, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_clean_k6_exit_without_a_summary_is_the_machines_problem() {
+        let missing = Path::new("/nonexistent/k6/summary.json");
+        for code in [0, 99] {
+            match read_summary(missing, Some(code), "") {
+                Err(Problem::Environment(message)) => {
+                    assert!(message.contains("summary.json"), "{message}");
+                }
+                other => panic!("exit {code}: expected an environment problem, got {other:?}"),
+            }
+        }
+        // A script k6 could not start (exit 107) has no summary either: that is the script's.
+        assert!(matches!(read_summary(missing, Some(107), ""), Ok(None)));
     }
 
     #[test]
