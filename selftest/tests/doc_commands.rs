@@ -194,6 +194,12 @@ const TABLE: &[Known] = &[
         success: "not run here (4 minutes of load): `cargo xtask bench --help` works; \
                   selftest/tests/benchmark.rs runs the same code with tiny durations",
     },
+    Known {
+        command: "cargo xtask profile",
+        how: How::Files(xtask_command),
+        success: "not run here (it needs perf and 10 s of load): `cargo xtask profile --help` \
+                  works; the folding of perf's output is unit-tested in xtask/src/profile.rs",
+    },
     // --- docs/handout.md, "Load testing with k6" ---
     Known {
         command: "ENDPOINT=http://localhost:6400 k6 run k6/planners-and-studiers.js",

@@ -68,7 +68,7 @@ fn stream_for(metadata: &Metadata<'_>) -> String {
 
 /// `RUST_LOG` as `target=level` directives (default `info`). `Targets` rather than `EnvFilter`:
 /// `EnvFilter` takes a lock on every span enter and exit, and sqlx enters the request's span for
-/// every row it reads, which cost a 400-todo list a seventh of its CPU (docs/performance.md).
+/// every row it reads: with it, logging cost a 400-todo list 14 % of its CPU; without, 6 %.
 fn log_filter(directives: Option<&str>) -> Targets {
     directives
         .and_then(|directives| directives.parse().ok())

@@ -13,7 +13,7 @@ macro_rules! columns {
 }
 
 /// Reads the columns by position, in the order of `columns!()`: the derived `FromRow` looks each
-/// one up by name, a hash of its name per field and row (docs/performance.md).
+/// one up by name, a hash of its name per field and row.
 impl FromRow<'_, PgRow> for Todo {
     fn from_row(row: &PgRow) -> sqlx::Result<Self> {
         Ok(Self {

@@ -6,7 +6,7 @@ use serde::Serializer;
 const FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 /// Written by hand: chrono's `format(FORMAT)` re-parses the format string for every value, which
-/// was a third of the app's CPU for a 400-todo list (docs/performance.md).
+/// was a third of the app's CPU for a 400-todo list.
 pub fn serialize<S: Serializer>(value: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
     use chrono::{Datelike, Timelike};
     let Ok(year) = u32::try_from(value.year()) else {
