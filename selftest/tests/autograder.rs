@@ -429,7 +429,7 @@ fn a_bad_id_that_gets_the_request_refused_fails_correlation_ids() {
             .edit(
                 "starter/src/telemetry/request_id.rs",
                 "        request.headers_mut().remove(HEADER);",
-                "        request.headers_mut().remove(HEADER);\n        request.extensions_mut().insert(Refused);",
+                "        if request.headers().contains_key(HEADER) {\n            request.extensions_mut().insert(Refused);\n        }\n        request.headers_mut().remove(HEADER);",
             )
             .edit(
                 "starter/src/telemetry/request_id.rs",
