@@ -153,6 +153,18 @@ const TABLE: &[Known] = &[
         success: "not run (it is what runs this test): .cargo/config.toml defines the xtask \
                   alias, xtask/ exists and .ci/run calls the same command",
     },
+    Known {
+        command: "cargo deny check licenses sources bans",
+        how: How::Files(cargo_deny_in_ci),
+        success: "not run here (.ci/run runs it with the cargo-deny it installs): deny.toml \
+                  exists and .ci/run runs the same command",
+    },
+    Known {
+        command: "cargo deny check advisories",
+        how: How::Files(cargo_deny_in_ci),
+        success: "not run here (its database comes from GitHub): deny.toml exists and .ci/run \
+                  runs the same command when the database can be fetched",
+    },
     // --- docs/handout.md, "The same questions without AWS" ---
     Known {
         command: "jq -c 'select(.request_id == \"PASTE-AN-ID-HERE\") | {timestamp, level, message, status, latency_ms}' app.log",
@@ -1290,6 +1302,22 @@ fn kit_test_alias(command: &str) -> Result<(), String> {
         return Err("xtask/src/main.rs is missing".to_owned());
     }
     if !read(".ci/run").contains(&format!("KIT_TEST_COMMAND='{command}'")) {
+        return Err(format!(".ci/run does not run `{command}`"));
+    }
+    Ok(())
+}
+
+/// A `cargo deny` command: CI runs it as written, with the kit's configuration.
+fn cargo_deny_in_ci(command: &str) -> Result<(), String> {
+    if !kit_root().join("deny.toml").is_file() {
+        return Err("deny.toml is missing".to_owned());
+    }
+    let ci = read(".ci/run");
+    let runs_it = ci.lines().any(|line| {
+        let line = line.trim_start();
+        !line.starts_with('#') && line.contains(command)
+    });
+    if !runs_it {
         return Err(format!(".ci/run does not run `{command}`"));
     }
     Ok(())
