@@ -6,6 +6,7 @@
 //! `target/checks/results.json` for GitHub Classroom or an LMS.
 
 pub mod app;
+pub mod log_format;
 pub mod report;
 pub mod target;
 pub mod task;
