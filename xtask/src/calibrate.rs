@@ -47,7 +47,7 @@ enum Command {
     One {
         #[arg(long, default_value = "solution", value_parser = ["starter", "solution"])]
         app: String,
-        /// Run this binary instead of target/release/APP (built for this host's glibc).
+        /// Run this binary instead of target/deploy/APP (built for this host's glibc).
         #[arg(long)]
         binary: Option<PathBuf>,
         /// The task's vCPUs: Fargate's 256 CPU units are 0.25.
@@ -136,7 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             let binary = match binary {
                 Some(binary) => binary,
-                None => release_binary(&app)?,
+                None => deployed_binary(&app)?,
             };
             let spec = Run {
                 app,
@@ -187,10 +187,11 @@ fn describe_spec(spec: &Run) -> String {
     )
 }
 
-/// target/release/APP, brought up to date by `cargo build --release -p APP`.
-pub fn release_binary(app: &str) -> anyhow::Result<PathBuf> {
-    crate::cargo_build_release(&[app])?;
-    Ok(crate::target_dir().join("release").join(app))
+/// target/deploy/APP, brought up to date by `cargo build --profile deploy -p APP`: the build
+/// the image runs, so that the task sizes are calibrated on what is deployed.
+pub fn deployed_binary(app: &str) -> anyhow::Result<PathBuf> {
+    crate::cargo_build(crate::DEPLOY_PROFILE, &[app])?;
+    Ok(crate::target_dir().join(crate::DEPLOY_PROFILE).join(app))
 }
 
 pub fn write_json(file: &Path, summary: &Summary) -> anyhow::Result<()> {

@@ -1,5 +1,5 @@
 //! One load test against one emulated ECS task: PostgreSQL in a container without limits (it
-//! plays RDS, which is not what is measured), the app's release binary in a container of the
+//! plays RDS, which is not what is measured), the app's deployed build in a container of the
 //! runtime image with the task's CPU and memory, k6 on the host calling the container's own
 //! address (no docker-proxy), the app's log written to a file (no dockerd parsing every line).
 
@@ -24,7 +24,7 @@ pub const DISTURBED_ABOVE_CPUS: f64 = 0.3;
 pub struct Run {
     /// `starter` or `solution`.
     pub app: String,
-    /// The release binary to run (built for this host's glibc, Debian bookworm).
+    /// The deployed build to run (built for this host's glibc, Debian bookworm).
     pub binary: PathBuf,
     pub cpus: f64,
     pub memory_mib: u32,

@@ -113,13 +113,13 @@ impl RunName {
         Ok((size.vcpu(), size.memory_mib))
     }
 
-    /// The run, with the release binary of its app brought up to date.
+    /// The run, with the deployed build of its app brought up to date.
     pub fn spec(self, root: &Path, scale: f64) -> anyhow::Result<Run> {
         let expectation = self.expectation();
         let (cpus, memory_mib) = self.size(root)?;
         Ok(Run {
             app: expectation.app.to_owned(),
-            binary: super::release_binary(expectation.app)?,
+            binary: super::deployed_binary(expectation.app)?,
             cpus,
             memory_mib,
             script: root.join(expectation.script),
@@ -260,7 +260,7 @@ pub fn sizes(
     out_dir: &Path,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out_dir)?;
-    let binary = super::release_binary("solution")?;
+    let binary = super::deployed_binary("solution")?;
     let mut rows = Vec::new();
     for &size in cpus {
         let mut scripts = vec![(
