@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod machine;
+pub mod pictures;
 pub mod profile;
 pub mod student_repo;
 pub mod test;
