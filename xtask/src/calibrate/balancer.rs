@@ -244,10 +244,7 @@ mod tests {
         let balancer = Balancer::start(vec![closed]).expect("the balancer starts");
         // Closed without an answer: at once, or reset since the request was never read.
         let answer = ask(balancer.address());
-        assert!(
-            answer.as_deref().map_or(true, str::is_empty),
-            "{answer:?}"
-        );
+        assert!(answer.as_deref().map_or(true, str::is_empty), "{answer:?}");
         let relayed = balancer.stop();
         assert_eq!(relayed.connections, vec![1]);
         assert_eq!(relayed.failed, 1);
@@ -256,6 +253,9 @@ mod tests {
     #[test]
     fn no_backend_is_an_error() {
         let error = Balancer::start(Vec::new()).err().expect("refused");
-        assert!(error.to_string().contains("at least one backend"), "{error}");
+        assert!(
+            error.to_string().contains("at least one backend"),
+            "{error}"
+        );
     }
 }

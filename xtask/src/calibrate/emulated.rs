@@ -134,7 +134,10 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
 
     let tasks0 = cpu_accounts(&tasks)?;
     let db0 = cpu_account(&db.container)?;
-    let balancer0 = balancer.as_ref().map(Balancer::cpu_time).unwrap_or_default();
+    let balancer0 = balancer
+        .as_ref()
+        .map(Balancer::cpu_time)
+        .unwrap_or_default();
     let machine0 = machine_cpu();
     let k6_0 = children_cpu();
     let summary_file = work.path().join("summary.json");
@@ -148,7 +151,10 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     let elapsed = started.elapsed();
     let machine1 = machine_cpu();
     let k6_1 = children_cpu();
-    let balancer1 = balancer.as_ref().map(Balancer::cpu_time).unwrap_or_default();
+    let balancer1 = balancer
+        .as_ref()
+        .map(Balancer::cpu_time)
+        .unwrap_or_default();
     let tasks1 = cpu_accounts(&tasks)?;
     let db1 = cpu_account(&db.container)?;
     machine.finish();
@@ -204,12 +210,8 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         balancer: share(balancer1.saturating_sub(balancer0)),
         everything_else: 0.0,
     };
-    cpus_busy.everything_else = (all
-        - cpus_busy.app
-        - cpus_busy.postgres
-        - cpus_busy.k6
-        - cpus_busy.balancer)
-        .max(0.0);
+    cpus_busy.everything_else =
+        (all - cpus_busy.app - cpus_busy.postgres - cpus_busy.k6 - cpus_busy.balancer).max(0.0);
     let disturbed = cpus_busy.everything_else > DISTURBED_ABOVE_CPUS;
     let summary = Summary {
         app: spec.app.clone(),
