@@ -1318,7 +1318,7 @@ fn runners<'a>(config: &'a Config, needle: &str) -> Vec<(&'a File, &'a str, &'a 
 fn dependencies(config: &Config, block: &Block) -> BTreeSet<(String, String)> {
     let mut seen = BTreeSet::new();
     let mut pending: Vec<(String, String)> = Vec::new();
-    let mut add_from = |body: &Body, pending: &mut Vec<(String, String)>| {
+    let add_from = |body: &Body, pending: &mut Vec<(String, String)>| {
         attributes_in(body, &mut |_, expr| pending.extend(references(expr)));
     };
     add_from(block.body(), &mut pending);

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use checks::terraform::{display_name, files_ending, parse, variable_files};
 use hcl::eval::{Context, Evaluate};
@@ -161,7 +162,9 @@ pub fn references(expr: &Expression) -> Vec<(String, String)> {
 /// worked out before `apply`.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub files: Vec<File>,
+    /// Shared between a configuration and its copies with other variable values (the rules
+    /// make hundreds of them).
+    pub files: Arc<Vec<File>>,
     /// The variable files read, in order, as messages print them.
     pub variable_files: Vec<String>,
     /// Each declared variable's value: its default, overridden by the variable files.
@@ -170,7 +173,7 @@ pub struct Config {
     declared: BTreeMap<String, String>,
     locals: Map<String, Value>,
     /// Every local's expression, to work them out again with other variable values.
-    local_exprs: Vec<(String, Expression)>,
+    local_exprs: Arc<Vec<(String, Expression)>>,
     /// Declared locals, with the file that declares them.
     declared_locals: BTreeMap<String, String>,
     /// The configuration's folder, absolute: `path.module` (and `path.root`).
@@ -234,12 +237,12 @@ impl Config {
         }
 
         let mut config = Config {
-            files,
+            files: Arc::new(files),
             variable_files: variable_file_names,
             variables,
             declared,
             locals: Map::new(),
-            local_exprs: pending_locals,
+            local_exprs: Arc::new(pending_locals),
             declared_locals,
             module_path: std::path::absolute(dir)
                 .map_err(|error| format!("{}: {error}", dir.display()))?
@@ -261,7 +264,7 @@ impl Config {
         let mut affected: Vec<String> = Vec::new();
         loop {
             let before = affected.len();
-            for (name, expr) in &self.local_exprs {
+            for (name, expr) in self.local_exprs.iter() {
                 if affected.contains(name) {
                     continue;
                 }
@@ -278,7 +281,7 @@ impl Config {
             }
         }
         for name in &affected {
-            config.locals.remove(name);
+            config.locals.shift_remove(name);
         }
         let pending = self
             .local_exprs
@@ -294,7 +297,7 @@ impl Config {
     /// need a resource's attribute stay unknown.
     fn work_out_locals(&mut self) {
         self.locals = Map::new();
-        let pending = self.local_exprs.clone();
+        let pending = self.local_exprs.as_ref().clone();
         self.work_out(pending);
     }
 
