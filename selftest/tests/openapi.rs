@@ -60,9 +60,15 @@ async fn keeps_to_its_document(app: &str) {
         }
     }
 
+    // schemathesis keeps its cache (crashes found, examples) in the folder it runs in: a
+    // temporary one, so that nothing of a run stays in the kit or steers the next run.
+    let scratch = tempfile::Builder::new()
+        .prefix("taskoverflow-schemathesis.")
+        .tempdir()
+        .expect("a temporary folder");
     // Only loopback: the document is read from, and the requests go to, this app.
     let mut command = Command::new("timeout");
-    command.args([
+    command.current_dir(scratch.path()).args([
         &format!("{}s", RUN_TIMEOUT.as_secs()),
         "schemathesis",
         "run",
