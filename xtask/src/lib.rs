@@ -45,7 +45,7 @@ pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for package in packages {
         let mut command = Command::new(&cargo);
-        for key in checks::target::cargo_variables_of_this_test() {
+        for key in cargo_variables_of_this_test() {
             command.env_remove(key);
         }
         let status = command
@@ -59,4 +59,22 @@ pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The variables Cargo sets for a running test or build script that a nested `cargo build` must
+/// not inherit: a build script that watches one of them would rebuild half the dependencies.
+pub fn cargo_variables_of_this_test() -> impl Iterator<Item = String> {
+    std::env::vars().map(|(key, _)| key).filter(|key| {
+        [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "OUT_DIR",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+    })
 }
