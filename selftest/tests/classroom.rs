@@ -62,7 +62,7 @@ fn the_results_file_has_the_reporter_shape() {
         })
         .collect();
     let path = std::env::temp_dir().join(format!("kit-results-{}.json", std::process::id()));
-    Report::new(&results).write(&path).expect("written");
+    Report::new(&results, &[]).write(&path).expect("written");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
     std::fs::remove_file(&path).ok();

@@ -899,8 +899,7 @@ fn tempfile(name: &str) -> Result<PathBuf, String> {
 
 /// The starter built as the autograder builds it, running on a fresh database.
 fn start_starter() -> Result<testkit::AppProcess, String> {
-    let binary = checks::Target::app("starter")
-        .binary()
+    let binary = xtask::app_binary("starter")
         .map_err(|problem| format!("the starter does not build: {problem:?}"))?;
     let database = test_database()?;
     testkit::AppProcess::start(&binary, &database, &[])
@@ -1428,7 +1427,7 @@ fn xtask_command(command: &str) -> Result<(), String> {
         }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = checks::target::cargo_variables_of_this_test()
+    let output = xtask::cargo_variables_of_this_test()
         .fold(std::process::Command::new(cargo), |mut command, key| {
             command.env_remove(key);
             command

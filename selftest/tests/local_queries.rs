@@ -52,8 +52,7 @@ fn run(command: &str, folder: &Path) -> Vec<Value> {
 /// Serves a known mix: three creates (one with the known id), two lists, three requests for
 /// `/api/v1/todos/undefined` (404) and two bad creates (400). Returns the log.
 async fn captured_log() -> Vec<String> {
-    let binary = checks::Target::app("solution")
-        .binary()
+    let binary = xtask::app_binary("solution")
         .unwrap_or_else(|problem| panic!("the solution builds: {problem:?}"));
     let database = testkit::fresh_database().await.expect("a database");
     let app = AppProcess::start(&binary, &database.url, &[]).expect("the app starts");

@@ -27,9 +27,8 @@ async fn the_solution_keeps_to_its_openapi_document() {
 }
 
 async fn start(app: &str) -> AppProcess {
-    let binary = checks::Target::app(app)
-        .binary()
-        .unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
+    let binary =
+        xtask::app_binary(app).unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
     let database = testkit::fresh_database().await.expect("a database");
     AppProcess::start(&binary, &database.url, &[]).expect("the app starts")
 }

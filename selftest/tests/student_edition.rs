@@ -18,7 +18,11 @@ use checks::tasks;
 const FORBIDDEN_TEXT: &[&str] = &[
     "solution/",
     "solved/",
-    "CHECKS_TARGET=solution",
+    "CHECKS_TARGET",
+    "CHECKS_SKIP_LAB",
+    "CHECKS_K6",
+    "CHECKS_TFVARS",
+    "CHECKS_RESULTS",
     "APP=solution",
     "app=solution",
     "tutor.md",
@@ -48,17 +52,16 @@ const FORBIDDEN_PATHS: &[&str] = &[
 ];
 
 fn kit_root() -> PathBuf {
-    checks::target::kit_root()
+    xtask::kit_root()
 }
 
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // As in the grader's own nested builds: a build script that watches one of the running
     // test's variables would rebuild half the dependencies.
-    for key in checks::target::cargo_variables_of_this_test() {
+    for key in xtask::cargo_variables_of_this_test() {
         command.env_remove(key);
     }
-    command.env_remove("CHECKS_SKIP_LAB");
     command
 }
 
@@ -110,7 +113,6 @@ impl Export {
             .current_dir(&self.0)
             .args(args)
             .env("CARGO_TARGET_DIR", target)
-            .env("CHECKS_RESULTS", self.0.join("target/checks/results.json"))
             .output()
             .expect("cargo runs")
     }

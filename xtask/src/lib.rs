@@ -3,9 +3,11 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod grade;
 pub mod machine;
 pub mod profile;
 pub mod student_repo;
+pub mod submission;
 pub mod test;
 
 use std::path::PathBuf;
@@ -61,8 +63,35 @@ pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The variables Cargo sets for a running test or build script that a nested `cargo build` must
-/// not inherit: a build script that watches one of them would rebuild half the dependencies.
+/// A debug build of one of the workspace's apps (`starter`, `solution`), built with the grader
+/// so that its dependencies resolve the features they have in `cargo test` and compile once.
+pub fn app_binary(package: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for key in cargo_variables_of_this_test() {
+        command.env_remove(key);
+    }
+    let output = command
+        .current_dir(kit_root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args([
+            "build", "--locked", "-p", "checks", "-p", package, "--bin", package,
+        ])
+        .output()
+        .context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!(
+            "cargo build -p {package} failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(target_dir().join("debug").join(package))
+}
+
+/// The variables Cargo set for the running test that a nested `cargo` must not inherit: a
+/// build script that watches one of them (ring watches CARGO_MANIFEST_DIR) would otherwise
+/// rebuild half the dependencies on every run.
 pub fn cargo_variables_of_this_test() -> impl Iterator<Item = String> {
     std::env::vars().map(|(key, _)| key).filter(|key| {
         [

@@ -62,7 +62,11 @@ const STUDENT_README: &str = "xtask/student-edition/README.md";
 pub const ANSWER_MARKERS: &[&str] = &[
     "solution/",
     "solved/",
-    "CHECKS_TARGET=solution",
+    "CHECKS_TARGET",
+    "CHECKS_SKIP_LAB",
+    "CHECKS_K6",
+    "CHECKS_TFVARS",
+    "CHECKS_RESULTS",
     "APP=solution",
     "app=solution",
     "docs/tutor.md",

