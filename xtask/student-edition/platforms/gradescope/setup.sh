@@ -57,6 +57,8 @@ fi
 # 5. The user the gradings run as: the student's code never runs as root, and cannot read this
 #    folder or write Gradescope's results.
 id grader >/dev/null 2>&1 || useradd --create-home --home-dir /home/grader --shell /bin/bash grader
+# Also when the home or Cargo's folder in it existed before the user (a mounted cache).
+install -d -o grader -g grader /home/grader /home/grader/.cargo
 chmod 0700 "$SOURCE"
 as_grader() {
     runuser -u grader -- env -i HOME=/home/grader PATH="$PATH" RUSTUP_HOME="$RUSTUP_HOME" \
