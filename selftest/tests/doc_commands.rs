@@ -656,7 +656,11 @@ fn student_repo(command: &str) -> Result<(), String> {
         if template.join("solution").exists() {
             return Err("the export holds solution/".to_owned());
         }
-        for side in ["classroom50/autograder.py", "gradescope/run_autograder", "tutor/grade-class"] {
+        for side in [
+            "classroom50/autograder.py",
+            "gradescope/run_autograder",
+            "tutor/grade-class",
+        ] {
             if !folder.join(side).is_file() {
                 return Err(format!("the export has no {side}"));
             }

@@ -36,11 +36,17 @@ const ACTIONS_REPO: &str = "course-org/taskoverflow-grading";
 
 /// The workflow's `uses:` steps and what stands in for each here (none of them runs).
 const UNTESTED_ACTIONS: &[(&str, &str)] = &[
-    ("actions/checkout@", "a clone of the student's repository, a copy of the course's folder"),
+    (
+        "actions/checkout@",
+        "a clone of the student's repository, a copy of the course's folder",
+    ),
     ("dtolnay/rust-toolchain@", "this machine's Rust toolchain"),
     ("grafana/setup-k6-action@", "this machine's k6"),
     ("actions/setup-python@", "this machine's Python"),
-    ("actions/cache@", "a Cargo home with planted crate archives, for the check that follows"),
+    (
+        "actions/cache@",
+        "a Cargo home with planted crate archives, for the check that follows",
+    ),
     ("actions/upload-artifact@", "the results folder, read here"),
 ];
 
@@ -116,7 +122,10 @@ fn the_export_refuses_a_folder_that_is_not_empty() {
     let output = export_into(&dir, &[], &[]);
     assert!(!output.status.success());
     assert!(text(&output).contains("is not empty"), "{}", text(&output));
-    assert_eq!(fs::read_to_string(dir.join("notes.txt")).expect("kept"), "mine");
+    assert_eq!(
+        fs::read_to_string(dir.join("notes.txt")).expect("kept"),
+        "mine"
+    );
     assert_eq!(fs::read_dir(&dir).expect("readable").count(), 1);
 }
 
@@ -144,15 +153,31 @@ fn an_export_that_fails_part_way_leaves_nothing_behind() {
         .output()
         .expect("xtask runs");
     let all = text(&output);
-    assert!(!output.status.success(), "an export without an index succeeded:\n{all}");
-    assert!(all.contains("crates.io index"), "the message does not say what is missing:\n{all}");
+    assert!(
+        !output.status.success(),
+        "an export without an index succeeded:\n{all}"
+    );
+    assert!(
+        all.contains("crates.io index"),
+        "the message does not say what is missing:\n{all}"
+    );
     assert!(!dir.exists(), "a failed export left {}", dir.display());
     let left: Vec<String> = fs::read_dir(scratch.path())
         .expect("readable")
-        .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name != "cargo-home")
         .collect();
-    assert_eq!(left, Vec::<String>::new(), "a failed export left these beside it");
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "a failed export left these beside it"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +197,11 @@ fn export() -> &'static Export {
         fs::create_dir_all(&exports).expect("a folder");
         let dir = exports.join(format!("edition-{}", std::process::id()));
         let output = export_into(&dir, &[], &["--actions-repo", ACTIONS_REPO]);
-        assert!(output.status.success(), "the export failed:\n{}", text(&output));
+        assert!(
+            output.status.success(),
+            "the export failed:\n{}",
+            text(&output)
+        );
         let hash = fs::read_to_string(dir.join("TEMPLATE-HASH"))
             .expect("the hash")
             .trim()
@@ -239,7 +268,12 @@ fn submission(kind: Kind, into: &Path) -> PathBuf {
     run(
         command("git")
             .current_dir(&checkout)
-            .args(["-c", "user.name=Student", "-c", "user.email=student@example.invalid"])
+            .args([
+                "-c",
+                "user.name=Student",
+                "-c",
+                "user.email=student@example.invalid",
+            ])
             .args(["commit", "--quiet", "--all", "--message", "The lab"]),
         "git commit",
     );
@@ -248,7 +282,9 @@ fn submission(kind: Kind, into: &Path) -> PathBuf {
 
 fn head(checkout: &Path) -> String {
     let output = run(
-        command("git").current_dir(checkout).args(["rev-parse", "HEAD"]),
+        command("git")
+            .current_dir(checkout)
+            .args(["rev-parse", "HEAD"]),
         "git rev-parse",
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
@@ -290,16 +326,26 @@ fn classroom50_grades_a_checkout_with_the_teachers_files_beside_it() {
             .env("GITHUB_ACTOR", "alice")
             .env("CLASSROOM", "lab-2026")
             .env("ASSIGNMENT", "taskoverflow")
-            .env("SUBMISSION_TAG", format!("submit/2026-12-01T10-00-00Z-{}", &sha[..7]))
+            .env(
+                "SUBMISSION_TAG",
+                format!("submit/2026-12-01T10-00-00Z-{}", &sha[..7]),
+            )
             .env("USERNAME", "alice")
             .env("OWNER", "alice")
             .env("ASSIGNMENT_TYPE", "individual")
             .env("COMMIT_URL", format!("{repo}/commit/{sha}"))
-            .env("RELEASE_URL", format!("{repo}/releases/tag/submit%2F{}", &sha[..7]))
+            .env(
+                "RELEASE_URL",
+                format!("{repo}/releases/tag/submit%2F{}", &sha[..7]),
+            )
             .env("REVIEW_URL", format!("{repo}/compare/base...{sha}"))
             .output()
             .expect("python3 runs");
-        assert!(output.status.success(), "autograder.py ({kind:?}) failed:\n{}", text(&output));
+        assert!(
+            output.status.success(),
+            "autograder.py ({kind:?}) failed:\n{}",
+            text(&output)
+        );
         let result: Value = serde_json::from_str(
             &fs::read_to_string(checkout.join("result.json")).expect("result.json"),
         )
@@ -350,30 +396,54 @@ fn gradescope_setup_and_run_autograder_grade_in_a_debian_container() {
     );
     let image = String::from_utf8_lossy(&image.stdout).trim().to_owned();
     let home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME").map_or_else(|| home.join(".rustup"), PathBuf::from);
+    let rustup_home =
+        std::env::var_os("RUSTUP_HOME").map_or_else(|| home.join(".rustup"), PathBuf::from);
     let rustup = which("rustup");
     let name = format!("taskoverflow-gradescope-{}", std::process::id());
     // The image as Gradescope's build leaves it, but with this machine's toolchain mounted (and
     // the build's output in volumes that later runs here reuse).
     run(
-        command("docker").args(["run", "-d", "--name", &name, "--label", "taskoverflow.test=1"])
+        command("docker")
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--label",
+                "taskoverflow.test=1",
+            ])
             .arg("-v")
             .arg(format!("{}:/opt/rust/rustup:ro", rustup_home.display()))
-            .args(["-v", "taskoverflow-gradescope-target:/opt/taskoverflow/target"])
+            .args([
+                "-v",
+                "taskoverflow-gradescope-target:/opt/taskoverflow/target",
+            ])
             .args(["-v", "taskoverflow-gradescope-cargo:/home/grader/.cargo"])
             .args([&image, "sleep", "infinity"]),
         "docker run",
     );
     let container = Container(name.clone());
     run(
-        command("docker").args(["exec", &name, "mkdir", "-p", "/opt/rust/cargo/bin", "/autograder"]),
+        command("docker").args([
+            "exec",
+            &name,
+            "mkdir",
+            "-p",
+            "/opt/rust/cargo/bin",
+            "/autograder",
+        ]),
         "mkdir",
     );
     run(
-        command("docker").arg("cp").arg(&rustup).arg(format!("{name}:/opt/rust/cargo/bin/rustup")),
+        command("docker")
+            .arg("cp")
+            .arg(&rustup)
+            .arg(format!("{name}:/opt/rust/cargo/bin/rustup")),
         "docker cp rustup",
     );
-    let links = container.exec("cd /opt/rust/cargo/bin && for tool in cargo rustc rustdoc; do ln -sf rustup $tool; done");
+    let links = container.exec(
+        "cd /opt/rust/cargo/bin && for tool in cargo rustc rustdoc; do ln -sf rustup $tool; done",
+    );
     assert!(links.status.success(), "{}", text(&links));
     run(
         command("docker")
@@ -402,7 +472,11 @@ fn gradescope_setup_and_run_autograder_grade_in_a_debian_container() {
             "docker cp the submission",
         );
         let graded = container.exec("cd /autograder && ./run_autograder");
-        assert!(graded.status.success(), "run_autograder ({kind:?}):\n{}", text(&graded));
+        assert!(
+            graded.status.success(),
+            "run_autograder ({kind:?}):\n{}",
+            text(&graded)
+        );
         let results = container.exec("cat /autograder/results/results.json");
         let results: Value = serde_json::from_slice(&results.stdout)
             .unwrap_or_else(|error| panic!("results.json ({kind:?}): {error}\n{}", text(&graded)));
@@ -464,14 +538,19 @@ fn run_workflow(checkout: &Path, workspace: &Path) -> (Option<String>, String) {
             continue;
         }
         if let Some(action) = step["uses"].as_str() {
-            let known = UNTESTED_ACTIONS.iter().any(|(prefix, _)| action.starts_with(prefix));
+            let known = UNTESTED_ACTIONS
+                .iter()
+                .any(|(prefix, _)| action.starts_with(prefix));
             assert!(known, "no local equivalent for `uses: {action}`: add one");
             match action {
                 _ if action.starts_with("actions/checkout@") => {
                     let path = workspace.join(scalar(&step["with"]["path"]));
                     if step["with"]["repository"].is_badvalue() {
                         run(
-                            command("git").args(["clone", "--quiet"]).arg(checkout).arg(&path),
+                            command("git")
+                                .args(["clone", "--quiet"])
+                                .arg(checkout)
+                                .arg(&path),
                             "checkout",
                         );
                     } else {
@@ -503,7 +582,11 @@ fn run_workflow(checkout: &Path, workspace: &Path) -> (Option<String>, String) {
             bash.env("CARGO_HOME", &planted_home);
         }
         let output = bash.output().expect("bash runs");
-        log.push_str(&format!("--- {name} ({})\n{}", output.status, text(&output)));
+        log.push_str(&format!(
+            "--- {name} ({})\n{}",
+            output.status,
+            text(&output)
+        ));
         if let Some(id) = step["id"].as_str() {
             let written = fs::read_to_string(&output_file).unwrap_or_default();
             let values = written
@@ -536,7 +619,10 @@ fn expression(value: &str, outputs: &HashMap<String, HashMap<String, String>>) -
         .strip_prefix("${{")
         .and_then(|rest| rest.strip_suffix("}}"))
     else {
-        assert!(!value.contains("${{"), "an expression this runner cannot evaluate: {value}");
+        assert!(
+            !value.contains("${{"),
+            "an expression this runner cannot evaluate: {value}"
+        );
         return value.to_owned();
     };
     let parts: Vec<&str> = inner.trim().split('.').collect();
@@ -566,7 +652,11 @@ fn plant_crate_archives(home: &Path) {
     fs::copy(&real, cache.join(format!("{name}-{version}.crate"))).expect("copied");
     fs::write(cache.join("serde-1.0.999.crate"), "not a crate").expect("written");
     let (name, version) = second_registry_package(&lock);
-    fs::write(cache.join(format!("{name}-{version}.crate")), "planted code").expect("written");
+    fs::write(
+        cache.join(format!("{name}-{version}.crate")),
+        "planted code",
+    )
+    .expect("written");
     fs::create_dir_all(home.join("registry/src/planted")).expect("a folder");
 }
 
@@ -594,11 +684,17 @@ fn registry_packages(lock: &str) -> Vec<(String, String)> {
 }
 
 fn first_registry_package(lock: &str) -> (String, String) {
-    registry_packages(lock).into_iter().next().expect("a registry package")
+    registry_packages(lock)
+        .into_iter()
+        .next()
+        .expect("a registry package")
 }
 
 fn second_registry_package(lock: &str) -> (String, String) {
-    registry_packages(lock).into_iter().nth(1).expect("two registry packages")
+    registry_packages(lock)
+        .into_iter()
+        .nth(1)
+        .expect("two registry packages")
 }
 
 #[test]
@@ -621,8 +717,9 @@ fn the_actions_workflow_grades_with_the_courses_template() {
         )
         .expect("JSON");
         assert_eq!(report["score"], kind.score(), "{report:#}");
-        let cases = formats::junit(&fs::read_to_string(results.join("junit.xml")).expect("junit.xml"))
-            .expect("JUnit XML");
+        let cases =
+            formats::junit(&fs::read_to_string(results.join("junit.xml")).expect("junit.xml"))
+                .expect("JUnit XML");
         let passing: Vec<&str> = cases
             .iter()
             .filter(|(_, outcome, _)| outcome == "pass")
@@ -631,8 +728,14 @@ fn the_actions_workflow_grades_with_the_courses_template() {
         assert_eq!(passing, kind.passing());
         let summary = fs::read_to_string(workspace.join("runner-temp/step-summary.md"))
             .expect("the job summary");
-        assert_eq!(formats::markdown_rows(&summary).expect("a table").len(), tasks::ALL.len());
-        assert!(summary.contains(&format!("{}/{}", kind.score(), max_score())), "{summary}");
+        assert_eq!(
+            formats::markdown_rows(&summary).expect("a table").len(),
+            tasks::ALL.len()
+        );
+        assert!(
+            summary.contains(&format!("{}/{}", kind.score(), max_score())),
+            "{summary}"
+        );
     }
 }
 
@@ -655,14 +758,22 @@ fn grade_class_writes_a_gradebook_with_a_row_for_every_submission() {
         .arg(format!("untouched={}", untouched.display()))
         .arg(format!("solved={}", solved.display()))
         .arg(format!("broken={}", broken.display()))
-        .arg(format!("ghost={}", scratch.path().join("no-such-repository.git").display()))
+        .arg(format!(
+            "ghost={}",
+            scratch.path().join("no-such-repository.git").display()
+        ))
         .output()
         .expect("grade-class runs");
     let all = text(&output);
     assert!(output.status.success(), "grade-class failed:\n{all}");
 
     let mut gradebook = csv::Reader::from_path(out.join("gradebook.csv")).expect("the gradebook");
-    let header: Vec<String> = gradebook.headers().expect("a header").iter().map(str::to_owned).collect();
+    let header: Vec<String> = gradebook
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let mut expected = vec!["student".to_owned(), "commit".to_owned()];
     expected.extend(tasks::ALL.iter().map(|task| task.name.to_owned()));
     expected.extend(["total", "max", "verdict", "reason"].map(str::to_owned));
@@ -683,7 +794,10 @@ fn grade_class_writes_a_gradebook_with_a_row_for_every_submission() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{all}"))
     };
     assert_eq!(rows.len(), 4);
-    assert_eq!(row("untouched")["total"], Kind::Untouched.score().to_string());
+    assert_eq!(
+        row("untouched")["total"],
+        Kind::Untouched.score().to_string()
+    );
     assert_eq!(row("untouched")["api_still_works"], "1");
     assert_eq!(row("solved")["total"], max_score().to_string());
     assert_eq!(row("solved")["verdict"], "full marks");
@@ -691,16 +805,30 @@ fn grade_class_writes_a_gradebook_with_a_row_for_every_submission() {
     let broken_row = row("broken");
     assert_eq!(broken_row["api_still_works"], "0");
     assert!(
-        broken_row["reason"].contains("starter/src/main.rs:") && broken_row["reason"].contains("error[E0308]"),
+        broken_row["reason"].contains("starter/src/main.rs:")
+            && broken_row["reason"].contains("error[E0308]"),
         "the compiler's error is not in the row: {broken_row:?}"
     );
     assert_eq!(row("ghost")["verdict"], "cannot clone");
-    assert!(row("ghost")["reason"].contains("git clone"), "{:?}", row("ghost"));
+    assert!(
+        row("ghost")["reason"].contains("git clone"),
+        "{:?}",
+        row("ghost")
+    );
     let summary = fs::read_to_string(out.join("summary.md")).expect("the summary");
-    assert!(summary.contains("### api_still_works: 2/3 passed"), "{summary}");
+    assert!(
+        summary.contains("### api_still_works: 2/3 passed"),
+        "{summary}"
+    );
     assert!(summary.contains("- ghost: git clone"), "{summary}");
     for student in ["untouched", "solved", "broken"] {
-        assert!(out.join("reports").join(student).join("report.md").is_file(), "{student}");
+        assert!(
+            out.join("reports")
+                .join(student)
+                .join("report.md")
+                .is_file(),
+            "{student}"
+        );
     }
 }
 
@@ -722,7 +850,11 @@ fn the_export_works_with_an_empty_cargo_cache() {
         .env("CARGO_HOME", &home)
         .output()
         .expect("xtask runs");
-    assert!(output.status.success(), "the export with an empty Cargo cache failed:\n{}", text(&output));
+    assert!(
+        output.status.success(),
+        "the export with an empty Cargo cache failed:\n{}",
+        text(&output)
+    );
     assert_eq!(
         fs::read_to_string(dir.join("template/Cargo.lock")).expect("a lock"),
         fs::read_to_string(shared.dir.join("template/Cargo.lock")).expect("a lock"),

@@ -12,7 +12,8 @@ use checks::{tasks, Problem, Report, TaskResult};
 use serde_json::Value;
 
 /// Text a student's code or the compiler may put into a message.
-const HOSTILE: &str = "line one | with a pipe\n<error> & \"quotes\" ]]> `ticks`\nstarter/src/main.rs:3:1: error: é";
+const HOSTILE: &str =
+    "line one | with a pipe\n<error> & \"quotes\" ]]> `ticks`\nstarter/src/main.rs:3:1: error: é";
 
 /// Every task once: the first passes, then a failure, an error of the machine and a refusal.
 fn report() -> Report {
@@ -31,24 +32,33 @@ fn report() -> Report {
             duration: Duration::from_millis(1234),
         })
         .collect();
-    Report::new(&results, &["not in the template and not a lab file, left out: notes.txt".into()])
+    Report::new(
+        &results,
+        &["not in the template and not a lab file, left out: notes.txt".into()],
+    )
 }
 
 fn identity() -> classroom50::Identity {
     let vars = |name: &str| {
-        Some(match name {
-            "CLASSROOM" => "lab-2026",
-            "ASSIGNMENT" => "taskoverflow",
-            "SUBMISSION_TAG" => "submit/2026-12-01T10-00-00Z-abc1234",
-            "COMMIT_URL" => "https://github.invalid/o/r/commit/abc",
-            "RELEASE_URL" => "https://github.invalid/o/r/releases/tag/submit%2Fx",
-            "USERNAME" => "alice",
-            _ => return None,
-        }
-        .to_owned())
+        Some(
+            match name {
+                "CLASSROOM" => "lab-2026",
+                "ASSIGNMENT" => "taskoverflow",
+                "SUBMISSION_TAG" => "submit/2026-12-01T10-00-00Z-abc1234",
+                "COMMIT_URL" => "https://github.invalid/o/r/commit/abc",
+                "RELEASE_URL" => "https://github.invalid/o/r/releases/tag/submit%2Fx",
+                "USERNAME" => "alice",
+                _ => return None,
+            }
+            .to_owned(),
+        )
     };
-    classroom50::Identity::from_vars(vars, "2026-12-01T09:59:00Z".into(), "2026-12-01T10:01:02Z".into())
-        .expect("the runner's variables are set")
+    classroom50::Identity::from_vars(
+        vars,
+        "2026-12-01T09:59:00Z".into(),
+        "2026-12-01T10:01:02Z".into(),
+    )
+    .expect("the runner's variables are set")
 }
 
 #[test]
@@ -65,15 +75,22 @@ fn the_report_holds_each_tasks_points() {
 #[test]
 fn classroom50_result_json_fits_the_v1_contract() {
     let report = report();
-    let value: Value = serde_json::from_str(&classroom50::to_json(&report, &identity())).expect("JSON");
+    let value: Value =
+        serde_json::from_str(&classroom50::to_json(&report, &identity())).expect("JSON");
     formats::classroom50(&value).expect("a valid classroom50/result/v1");
     assert_eq!(value["owner"], "alice");
-    assert_eq!(value["review"], value["commit"], "no REVIEW_URL: the commit view, as the runner does");
+    assert_eq!(
+        value["review"], value["commit"],
+        "no REVIEW_URL: the commit view, as the runner does"
+    );
     assert_eq!(value["assignment_type"], "individual");
     let tests = value["tests"].as_array().expect("tests");
     assert_eq!(tests[0]["passed"], true);
     assert_eq!(tests[3]["passed"], false);
-    assert_eq!(tests[3]["message"], HOSTILE, "the message is kept as the diagnostic output");
+    assert_eq!(
+        tests[3]["message"], HOSTILE,
+        "the message is kept as the diagnostic output"
+    );
     assert_eq!(value["max-score"], report.max_score);
 
     // The contract is checked, not assumed: a file that breaks it is refused.
@@ -89,7 +106,10 @@ fn classroom50_result_json_fits_the_v1_contract() {
 fn classroom50_needs_the_runners_variables() {
     let error = classroom50::Identity::from_vars(|_| None, String::new(), String::new())
         .expect_err("nothing set");
-    assert!(error.contains("CLASSROOM50") || error.contains("runner"), "{error}");
+    assert!(
+        error.contains("CLASSROOM50") || error.contains("runner"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -103,12 +123,19 @@ fn gradescope_results_json_has_only_documented_fields() {
         assert_eq!(test["name"], task.name);
         assert_eq!(test["max_score"].as_f64(), Some(f64::from(task.points)));
     }
-    assert!(tests[3]["output"].as_str().is_some_and(|out| out.contains(HOSTILE)));
+    assert!(tests[3]["output"]
+        .as_str()
+        .is_some_and(|out| out.contains(HOSTILE)));
     assert_eq!(value["score"].as_f64(), Some(f64::from(report.score)));
-    assert!(value["output"].as_str().is_some_and(|out| out.contains("notes.txt")));
+    assert!(value["output"]
+        .as_str()
+        .is_some_and(|out| out.contains("notes.txt")));
     let mut broken = value.clone();
     broken["tests"][0]["points"] = Value::from(1);
-    assert!(formats::gradescope(&broken).is_err(), "an undocumented key is refused");
+    assert!(
+        formats::gradescope(&broken).is_err(),
+        "an undocumented key is refused"
+    );
 }
 
 #[test]
@@ -116,13 +143,22 @@ fn junit_xml_is_well_formed_and_counts_its_cases() {
     let report = report();
     let xml = junit::to_xml(&report);
     let cases = formats::junit(&xml).unwrap_or_else(|error| panic!("{error}:\n{xml}"));
-    let outcomes: Vec<(&str, &str)> = cases.iter().map(|(n, o, _)| (n.as_str(), o.as_str())).collect();
+    let outcomes: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|(n, o, _)| (n.as_str(), o.as_str()))
+        .collect();
     assert_eq!(outcomes[0], (tasks::ALL[0].name, "pass"));
     assert_eq!(outcomes[1], (tasks::ALL[1].name, "error"));
     assert_eq!(outcomes[2], (tasks::ALL[2].name, "failure"));
     assert_eq!(outcomes[3], (tasks::ALL[3].name, "failure"));
-    assert_eq!(cases[3].2, "line one | with a pipe", "the message attribute is the first line");
-    assert!(xml.contains("failures=\"4\"") && xml.contains("errors=\"1\""), "{xml}");
+    assert_eq!(
+        cases[3].2, "line one | with a pipe",
+        "the message attribute is the first line"
+    );
+    assert!(
+        xml.contains("failures=\"4\"") && xml.contains("errors=\"1\""),
+        "{xml}"
+    );
     assert!(formats::junit("<testsuite name=\"x\" tests=\"2\" failures=\"0\" errors=\"0\"><testcase name=\"a\" classname=\"c\"/></testsuite>").is_err());
 }
 
@@ -135,7 +171,10 @@ fn the_markdown_table_has_one_intact_row_per_task() {
     assert_eq!(rows[0][0], tasks::ALL[0].name);
     assert_eq!(rows[0][1], "pass");
     assert_eq!(rows[3][2], format!("0/{}", tasks::ALL[3].points));
-    assert!(rows[3][3].contains("&lt;error&gt;") && rows[3][3].contains("<br>"), "{table}");
+    assert!(
+        rows[3][3].contains("&lt;error&gt;") && rows[3][3].contains("<br>"),
+        "{table}"
+    );
     assert!(table.contains(&format!("{}/{}", report.score, report.max_score)));
     assert!(table.contains("notes.txt"));
 }

@@ -122,7 +122,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
     let template = staging.path().join("template");
     let hash = write_template(&template, args.actions_repo.as_deref())?;
-    platforms::write_all(staging.path(), &template, &hash, args.actions_repo.as_deref())?;
+    platforms::write_all(
+        staging.path(),
+        &template,
+        &hash,
+        args.actions_repo.as_deref(),
+    )?;
     let found = answers_in(staging.path())?;
     ensure!(
         found.is_empty(),
@@ -131,7 +136,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
 
     if dir.exists() {
-        fs::remove_dir(dir).with_context(|| format!("cannot replace the empty {}", dir.display()))?;
+        fs::remove_dir(dir)
+            .with_context(|| format!("cannot replace the empty {}", dir.display()))?;
     }
     let staged = staging.keep();
     if let Err(error) = fs::rename(&staged, dir) {

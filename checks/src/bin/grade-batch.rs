@@ -111,7 +111,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let mut names: Vec<&str> = submissions.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
     if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-        bail!("the name {} is given twice: name each submission NAME=SOURCE", twice[0]);
+        bail!(
+            "the name {} is given twice: name each submission NAME=SOURCE",
+            twice[0]
+        );
     }
     let grade = match &args.grade {
         Some(grade) => grade.clone(),
@@ -185,10 +188,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
                 };
                 progress.set_message(submission.name.clone());
                 let row = job.grade(&submission);
-                let score = row
-                    .results
-                    .as_ref()
-                    .map_or_else(|| "-".to_owned(), |r| format!("{}/{}", r.score, r.max_score));
+                let score = row.results.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |r| format!("{}/{}", r.score, r.max_score),
+                );
                 say(format!("{}: {} ({score})", row.student, row.verdict));
                 progress.inc(1);
                 rows.lock()
@@ -306,7 +309,8 @@ impl Job<'_> {
     fn checkout(&self, submission: &Submission) -> Result<PathBuf, String> {
         let local = Path::new(&submission.source);
         if local.is_dir() {
-            return fs::canonicalize(local).map_err(|error| format!("{}: {error}", local.display()));
+            return fs::canonicalize(local)
+                .map_err(|error| format!("{}: {error}", local.display()));
         }
         let clone = self.out.join("clones").join(&submission.name);
         let output = Command::new("git")
@@ -366,8 +370,8 @@ fn last_line(text: &str) -> String {
 }
 
 fn write_gradebook(path: &Path, tasks: &[&str], rows: &[Row]) -> anyhow::Result<()> {
-    let mut csv = csv::Writer::from_path(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut csv =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut header = vec!["student", "commit"];
     header.extend_from_slice(tasks);
     header.extend(["total", "max", "verdict", "reason"]);
@@ -463,8 +467,7 @@ fn parse_list(text: &str) -> anyhow::Result<Vec<Submission>> {
         if line.is_empty() {
             continue;
         }
-        let Some((name, source)) = line.split_once(|c: char| c.is_whitespace() || c == ',')
-        else {
+        let Some((name, source)) = line.split_once(|c: char| c.is_whitespace() || c == ',') else {
             bail!("line {}: not `NAME SOURCE`: {line}", number + 1);
         };
         let (name, source) = (name.trim(), source.trim());
@@ -564,8 +567,16 @@ mod tests {
             row("d", None),
         ];
         let summary = class_summary(&["api_still_works", "structured_logs"], &rows);
-        assert!(summary.contains("### api_still_works: 3/3 passed"), "{summary}");
-        assert!(summary.contains("### structured_logs: 0/3 passed\n- 2×: no JSON line\n- 1×: a line lacks `level`\n"), "{summary}");
+        assert!(
+            summary.contains("### api_still_works: 3/3 passed"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(
+                "### structured_logs: 0/3 passed\n- 2×: no JSON line\n- 1×: a line lacks `level`\n"
+            ),
+            "{summary}"
+        );
         assert!(summary.contains("- d: clone failed"), "{summary}");
     }
 }

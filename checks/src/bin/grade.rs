@@ -72,7 +72,10 @@ fn main() -> ExitCode {
         },
         None => None,
     };
-    let template = args.template.clone().unwrap_or_else(|| args.submission.clone());
+    let template = args
+        .template
+        .clone()
+        .unwrap_or_else(|| args.submission.clone());
     let request = Request {
         target_dir: args.target_dir.unwrap_or_else(|| template.join("target")),
         template,
@@ -122,7 +125,10 @@ fn main() -> ExitCode {
 }
 
 fn write(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, text)
@@ -130,7 +136,8 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Who and what Classroom 50 graded: the runner's variables, and the graded commit's time.
 fn classroom50_identity(submission: &Path) -> Result<classroom50::Identity, String> {
-    let format = |time: chrono::DateTime<chrono::Utc>| time.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let format =
+        |time: chrono::DateTime<chrono::Utc>| time.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let now = format(chrono::Utc::now());
     let committed = Command::new("git")
         .arg("-C")

@@ -20,7 +20,11 @@ fn object<'a>(value: &'a Value, what: &str) -> Result<&'a serde_json::Map<String
         .ok_or_else(|| format!("{what} is not a JSON object"))
 }
 
-fn string<'a>(map: &'a serde_json::Map<String, Value>, key: &str, what: &str) -> Result<&'a str, String> {
+fn string<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<&'a str, String> {
     map.get(key)
         .and_then(Value::as_str)
         .filter(|text| !text.is_empty())
@@ -44,12 +48,21 @@ pub fn classroom50(value: &Value) -> Check {
     if map.get("schema").and_then(Value::as_str) != Some("classroom50/result/v1") {
         return Err("`schema` must be exactly classroom50/result/v1".into());
     }
-    for key in ["classroom", "assignment", "owner", "commit", "release", "review"] {
+    for key in [
+        "classroom",
+        "assignment",
+        "owner",
+        "commit",
+        "release",
+        "review",
+    ] {
         string(map, key, "result.json")?;
     }
     let kind = string(map, "assignment_type", "result.json")?;
     if !["individual", "group", "team"].contains(&kind) {
-        return Err(format!("`assignment_type` {kind:?} is not individual, group or team"));
+        return Err(format!(
+            "`assignment_type` {kind:?} is not individual, group or team"
+        ));
     }
     if !string(map, "submission", "result.json")?.starts_with("submit/") {
         return Err("`submission` must be a submit/* tag".into());
@@ -62,7 +75,10 @@ pub fn classroom50(value: &Value) -> Check {
             return Err("`graded_at`, when present, must be UTC ISO 8601".into());
         }
     }
-    let (score, max) = (count(map, "score", "result.json")?, count(map, "max-score", "result.json")?);
+    let (score, max) = (
+        count(map, "score", "result.json")?,
+        count(map, "max-score", "result.json")?,
+    );
     if score > max {
         return Err(format!("`score` {score} > `max-score` {max}"));
     }
@@ -76,12 +92,17 @@ pub fn classroom50(value: &Value) -> Check {
         let test = object(test, &what)?;
         let name = string(test, "test-name", &what)?;
         if name.len() > 100 || name.chars().any(char::is_control) {
-            return Err(format!("{what}: `test-name` over 100 bytes or with control characters"));
+            return Err(format!(
+                "{what}: `test-name` over 100 bytes or with control characters"
+            ));
         }
         if !test.get("passed").is_some_and(Value::is_boolean) {
             return Err(format!("{what}: `passed` must be a boolean"));
         }
-        let (score, max) = (count(test, "score", &what)?, count(test, "max-score", &what)?);
+        let (score, max) = (
+            count(test, "score", &what)?,
+            count(test, "max-score", &what)?,
+        );
         if score > max {
             return Err(format!("{what}: `score` > `max-score`"));
         }
@@ -117,7 +138,9 @@ pub fn gradescope(value: &Value) -> Check {
         }
     }
     let tests = map.get("tests").and_then(Value::as_array);
-    if map.get("score").is_none() && tests.is_none_or(|tests| tests.iter().any(|t| t.get("score").is_none())) {
+    if map.get("score").is_none()
+        && tests.is_none_or(|tests| tests.iter().any(|t| t.get("score").is_none()))
+    {
         return Err("results.json: a score on top or on every test is required".into());
     }
     for (index, test) in tests.into_iter().flatten().enumerate() {
@@ -147,20 +170,21 @@ pub fn junit(xml: &str) -> Result<Vec<(String, String, String)>, String> {
     let mut stack: Vec<String> = Vec::new();
     let mut cases: Vec<(String, String, String)> = Vec::new();
     let mut declared = None;
-    let attributes = |start: &quick_xml::events::BytesStart| -> Result<Vec<(String, String)>, String> {
-        start
-            .attributes()
-            .map(|attribute| {
-                let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
-                let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
-                let value = attribute
-                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
-                    .map_err(|e| format!("bad attribute value: {e}"))?
-                    .into_owned();
-                Ok((key, value))
-            })
-            .collect()
-    };
+    let attributes =
+        |start: &quick_xml::events::BytesStart| -> Result<Vec<(String, String)>, String> {
+            start
+                .attributes()
+                .map(|attribute| {
+                    let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
+                    let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+                    let value = attribute
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .map_err(|e| format!("bad attribute value: {e}"))?
+                        .into_owned();
+                    Ok((key, value))
+                })
+                .collect()
+        };
     loop {
         let event = reader
             .read_event()
@@ -213,7 +237,10 @@ pub fn junit(xml: &str) -> Result<Vec<(String, String, String)>, String> {
         }
     }
     if declared != Some(cases.len()) {
-        return Err(format!("testsuite says {declared:?} tests, holds {}", cases.len()));
+        return Err(format!(
+            "testsuite says {declared:?} tests, holds {}",
+            cases.len()
+        ));
     }
     Ok(cases)
 }
@@ -235,15 +262,24 @@ pub fn markdown_rows(table: &str) -> Result<Vec<Vec<String>>, String> {
             }
             escaped = character == '\\';
         }
-        cells.into_iter().map(|cell| cell.trim().to_owned()).collect()
+        cells
+            .into_iter()
+            .map(|cell| cell.trim().to_owned())
+            .collect()
     };
     let width = cells(header).len();
-    if cells(separator).iter().any(|cell| !cell.chars().all(|c| c == '-' || c == ':')) {
+    if cells(separator)
+        .iter()
+        .any(|cell| !cell.chars().all(|c| c == '-' || c == ':'))
+    {
         return Err("the second line is not a separator".into());
     }
     let rows: Vec<Vec<String>> = rows.iter().map(|row| cells(row)).collect();
     if let Some(row) = rows.iter().find(|row| row.len() != width) {
-        return Err(format!("a row has {} cells, the header {width}: {row:?}", row.len()));
+        return Err(format!(
+            "a row has {} cells, the header {width}: {row:?}",
+            row.len()
+        ));
     }
     Ok(rows)
 }
