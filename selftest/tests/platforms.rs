@@ -274,7 +274,20 @@ fn submission(kind: Kind, into: &Path) -> PathBuf {
                 "-c",
                 "user.email=student@example.invalid",
             ])
-            .args(["commit", "--quiet", "--all", "--message", "The lab"]),
+            // New files too (the lab adds modules): a clone of the repository must hold them.
+            .args(["add", "--all"]),
+        "git add",
+    );
+    run(
+        command("git")
+            .current_dir(&checkout)
+            .args([
+                "-c",
+                "user.name=Student",
+                "-c",
+                "user.email=student@example.invalid",
+            ])
+            .args(["commit", "--quiet", "--message", "The lab"]),
         "git commit",
     );
     checkout
