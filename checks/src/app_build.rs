@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::submission::GRADED_PACKAGE;
+use crate::submission::{Workspace, GRADED_PACKAGE};
 
 /// Variables the build keeps: where the toolchain and the caches are, and how to reach the
 /// registry. Anything else (`RUSTFLAGS`, `CARGO_*` settings, a runner) would change what is
@@ -44,7 +44,11 @@ pub enum BuildFailure {
 
 /// Builds the graded package of `workspace` into `target_dir` (shared with the grader's own
 /// build, so that dependencies compile once) and copies the binary into `out`.
-pub fn build(workspace: &Path, target_dir: &Path, out: &Path) -> Result<PathBuf, BuildFailure> {
+pub fn build(
+    workspace: &Workspace,
+    target_dir: &Path,
+    out: &Path,
+) -> Result<PathBuf, BuildFailure> {
     fs::create_dir_all(target_dir).map_err(|error| {
         BuildFailure::Machine(format!("cannot create {}: {error}", target_dir.display()))
     })?;
@@ -57,6 +61,10 @@ pub fn build(workspace: &Path, target_dir: &Path, out: &Path) -> Result<PathBuf,
                 target_dir.join("graded-app.lock").display()
             ))
         })?;
+    workspace.touch_lab_files().map_err(|error| {
+        BuildFailure::Machine(format!("cannot set the time of the lab files: {error}"))
+    })?;
+    let workspace = workspace.root();
     let mut command = Command::new(cargo());
     command
         .env_clear()

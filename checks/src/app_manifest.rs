@@ -93,11 +93,7 @@ pub fn graded_manifest(
                      builds the app as the template does, with your dependencies"
                 )));
             }
-            if template_value(&graded, "package") != Some(value) {
-                ignored.push(format!(
-                    "{APP_MANIFEST}: [package] (the template's is used)"
-                ));
-            }
+            // The rest of `[package]` (name, description, ...) is the template's.
             continue;
         }
         if DEPENDENCY_TABLES.contains(&key.as_str()) {
@@ -194,7 +190,7 @@ testkit.workspace = true
     #[test]
     fn other_changes_are_ignored_and_said() {
         let student = TEMPLATE.replace("version = \"0.1.0\"", "version = \"9.9.9\"")
-            + "\n[badges]\nmaintenance = { status = \"none\" }\n";
+            + "\n[badges]\nmaintenance = { status = \"none\" }\n[lints.rust]\nunsafe_code = \"forbid\"\n";
         let (text, ignored) =
             graded_manifest(TEMPLATE, &student, "graded-starter").expect("graded");
         assert!(text.contains("0.1.0") && !text.contains("9.9.9"), "{text}");

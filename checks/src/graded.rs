@@ -52,7 +52,9 @@ impl Graded {
     /// The app, built on first use; a failed build is remembered, not retried.
     pub fn binary(&self) -> Result<&Path, &BuildFailure> {
         self.binary
-            .get_or_init(|| app_build::build(self.root(), &self.target_dir, self.bin_dir.path()))
+            .get_or_init(|| {
+                app_build::build(&self.workspace, &self.target_dir, self.bin_dir.path())
+            })
             .as_ref()
             .map(PathBuf::as_path)
     }

@@ -13,6 +13,7 @@ pub mod database;
 pub mod graded;
 pub mod grading;
 pub mod lab_files;
+pub mod log_format;
 pub mod report;
 pub mod stand_in_api;
 pub mod submission;

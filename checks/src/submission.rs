@@ -25,11 +25,27 @@ pub struct Workspace {
     dir: tempfile::TempDir,
     /// What of the submission was not graded and why, for the student and the tutor.
     pub notes: Vec<String>,
+    /// The lab files taken from the submission, as paths in the workspace.
+    lab_files: Vec<PathBuf>,
 }
 
 impl Workspace {
     pub fn root(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Gives the submission's files the current time, so that Cargo compiles them afresh
+    /// whatever a shared target folder holds: called right before the build, under its lock
+    /// (a time given earlier could be older than another grading's build).
+    pub fn touch_lab_files(&self) -> std::io::Result<()> {
+        let now = SystemTime::now();
+        for path in &self.lab_files {
+            fs::File::options()
+                .append(true)
+                .open(path)
+                .and_then(|file| file.set_modified(now))?;
+        }
+        Ok(())
     }
 }
 
@@ -61,6 +77,7 @@ pub fn assemble(
     let mut left_out = Vec::new();
     let mut ignored = Vec::new();
     let mut found_manifest = false;
+    let mut lab_files = Vec::new();
     for path in submission_files(submission)? {
         let from = submission.join(&path);
         let metadata = fs::symlink_metadata(&from)?;
@@ -95,8 +112,7 @@ pub fn assemble(
             } else {
                 copy(&from, &to)?;
             }
-            // Newer than anything built before: the student's code is always compiled afresh.
-            set_modified(&to, SystemTime::now())?;
+            lab_files.push(to);
             continue;
         }
         // The template's own file list is the template's, not a file the student hands in.
@@ -130,7 +146,11 @@ pub fn assemble(
         ));
     }
     notes.extend(ignored.into_iter().map(|what| format!("ignored: {what}")));
-    Ok(Ok(Workspace { dir, notes }))
+    Ok(Ok(Workspace {
+        dir,
+        notes,
+        lab_files,
+    }))
 }
 
 fn named(paths: &[String]) -> String {

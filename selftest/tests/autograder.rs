@@ -255,7 +255,7 @@ fn cheats() -> Vec<(&'static str, Submission)> {
             "bin/k6",
             Submission::untouched()
                 .executable("bin/k6", "#!/bin/sh\necho '{}' > \"$4\"\nexit 0\n")
-                .executable("k6", "#!/bin/sh\nexit 0\n"),
+                .executable("tools/k6", "#!/bin/sh\nexit 0\n"),
         ),
     ]
 }
@@ -429,7 +429,7 @@ fn a_bad_id_that_gets_the_request_refused_fails_correlation_ids() {
             .edit(
                 "starter/src/telemetry/request_id.rs",
                 "        request.headers_mut().remove(HEADER);",
-                "        request.headers_mut().remove(HEADER);\n        request.extensions_mut().insert(Refused);",
+                "        if request.headers().contains_key(HEADER) {\n            request.extensions_mut().insert(Refused);\n        }\n        request.headers_mut().remove(HEADER);",
             )
             .edit(
                 "starter/src/telemetry/request_id.rs",
@@ -594,5 +594,11 @@ fn an_app_that_does_not_compile_shows_the_compilers_error() {
         "{message}"
     );
     assert!(failure(&grading, "structured_logs").contains("not run"));
-    assert_fails_exactly(&grading, &["api_still_works", "structured_logs"]);
+    // A task that needs no app is graded as usual.
+    let size = grading.results.iter().find(|r| r.name == "ecs_task_size");
+    assert!(
+        size.is_some_and(|result| result.passed()),
+        "{}",
+        verdicts(&grading)
+    );
 }

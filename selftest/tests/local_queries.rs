@@ -10,7 +10,8 @@ use testkit::AppProcess;
 const SECTION: &str = "## The same questions without AWS";
 const KNOWN_ID: &str = "local-queries-demo";
 
-/// The ```sh commands of the handout's section, in order.
+/// The jq commands of the handout's section, in order (the `cargo run` that captures the log is
+/// run by selftest/tests/doc_commands.rs).
 fn commands() -> Vec<String> {
     let handout =
         std::fs::read_to_string(format!("{}/../docs/handout.md", env!("CARGO_MANIFEST_DIR")))
@@ -25,6 +26,7 @@ fn commands() -> Vec<String> {
         .skip(1)
         .filter_map(|block| block.split("```").next())
         .map(|block| block.trim().to_owned())
+        .filter(|command| command.starts_with("jq "))
         .collect()
 }
 

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod grade;
 pub mod machine;
+pub mod pictures;
 pub mod profile;
 pub mod student_repo;
 pub mod submission;
@@ -36,13 +37,11 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| kit_root().join("target"))
 }
 
-/// `cargo build --release --locked -p P` for each package, one at a time, without the
-/// variables Cargo set for a test that runs this (a nested build would inherit them).
-pub fn cargo_build_release(packages: &[&str]) -> anyhow::Result<()> {
-    cargo_build("release", packages)
-}
+/// The Cargo profile of what is deployed (the image's) and measured: `--profile deploy`.
+pub const DEPLOY_PROFILE: &str = "deploy";
 
-/// The same with a Cargo profile of the workspace's (`release`, `profiling`).
+/// `cargo build --profile PROFILE --locked -p P` for each package, one at a time, without the
+/// variables Cargo set for a test that runs this (a nested build would inherit them).
 pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for package in packages {
