@@ -86,7 +86,10 @@ impl Drop for Running {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_app_serves_with_a_read_only_root_filesystem() {
     let (read_only, writable) = filesystem_of_the_task();
-    assert!(read_only, "the task definition's root filesystem is not read-only");
+    assert!(
+        read_only,
+        "the task definition's root filesystem is not read-only"
+    );
     assert!(
         testkit::container::image_exists(RUNTIME_IMAGE),
         "{RUNTIME_IMAGE} is missing: build it with scripts/build-runtime-image.sh"
@@ -95,10 +98,11 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
         .ok()
         .filter(|image| !image.trim().is_empty())
         .unwrap_or_else(|| "taskoverflow/postgres:15-bookworm".to_owned());
-    let database = tokio::task::spawn_blocking(move || PostgresContainer::start(&postgres_image, None))
-        .await
-        .expect("the start task")
-        .expect("PostgreSQL starts");
+    let database =
+        tokio::task::spawn_blocking(move || PostgresContainer::start(&postgres_image, None))
+            .await
+            .expect("the start task")
+            .expect("PostgreSQL starts");
     let binary = tokio::task::spawn_blocking(|| Target::app("starter").binary())
         .await
         .expect("the build task")
@@ -135,7 +139,10 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
     for path in &writable {
         args.extend(["--tmpfs".to_owned(), path.clone()]);
     }
-    args.extend([RUNTIME_IMAGE.to_owned(), "/usr/local/bin/taskoverflow".to_owned()]);
+    args.extend([
+        RUNTIME_IMAGE.to_owned(),
+        "/usr/local/bin/taskoverflow".to_owned(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let container = Running(docker(&args).expect("the app's container starts"));
     let ip = docker(&[
@@ -159,8 +166,10 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
             let logs = Command::new("docker")
                 .args(["logs", &container.0])
                 .output()
-                .map(|output| String::from_utf8_lossy(&output.stderr).into_owned()
-                    + &String::from_utf8_lossy(&output.stdout))
+                .map(|output| {
+                    String::from_utf8_lossy(&output.stderr).into_owned()
+                        + &String::from_utf8_lossy(&output.stdout)
+                })
                 .unwrap_or_default();
             panic!("the app did not become healthy with a read-only root:\n{logs}");
         }
@@ -187,9 +196,17 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
         "the new todo is not listed: {listed}"
     );
     // The root really is read-only for the app's user.
-    let touch = docker(&["exec", &container.0, "sh", "-c", "touch /probe 2>&1 || echo refused"]);
+    let touch = docker(&[
+        "exec",
+        &container.0,
+        "sh",
+        "-c",
+        "touch /probe 2>&1 || echo refused",
+    ]);
     assert!(
-        touch.as_ref().is_ok_and(|out| out.contains("Read-only file system") || out.contains("refused")),
+        touch
+            .as_ref()
+            .is_ok_and(|out| out.contains("Read-only file system") || out.contains("refused")),
         "{touch:?}"
     );
     drop(container);

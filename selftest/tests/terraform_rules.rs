@@ -528,7 +528,10 @@ fn log_group(config: &Config, found: &mut Vec<String>) {
         .blocks("import")
         .filter(|(_, import)| {
             attribute(import.body(), "to").and_then(path_of)
-                == Some(vec!["aws_cloudwatch_log_group".to_owned(), (*group).to_owned()])
+                == Some(vec![
+                    "aws_cloudwatch_log_group".to_owned(),
+                    (*group).to_owned(),
+                ])
         })
         .collect();
     match adopting.as_slice() {
@@ -539,9 +542,8 @@ fn log_group(config: &Config, found: &mut Vec<String>) {
             file.name
         )),
         [(import_file, import)] => {
-            let conditional = attribute(import.body(), "for_each").is_some_and(|each| {
-                references(each).iter().any(|(root, _)| root == "data")
-            });
+            let conditional = attribute(import.body(), "for_each")
+                .is_some_and(|each| references(each).iter().any(|(root, _)| root == "data"));
             if !conditional {
                 found.push(format!(
                     "{}: the import block of aws_cloudwatch_log_group.{group} must adopt the \
@@ -1364,7 +1366,11 @@ fn preflight_comes_first(config: &Config, found: &mut Vec<String>) {
         }
     }
     for (file, name, block) in runners(config, "docker build") {
-        costly.push((file, format!("terraform_data.{name} (the image build)"), block));
+        costly.push((
+            file,
+            format!("terraform_data.{name} (the image build)"),
+            block,
+        ));
     }
     for (file, what, block) in costly {
         if !dependencies(config, block).contains(&needed) {
@@ -1488,7 +1494,13 @@ fn image_tag_covers_the_build_context(dir: &Path, config: &Config, found: &mut V
             extra.len()
         ));
     }
-    let hashes = ["filesha256", "filesha1", "filesha512", "filemd5", "filebase64sha256"];
+    let hashes = [
+        "filesha256",
+        "filesha1",
+        "filesha512",
+        "filemd5",
+        "filebase64sha256",
+    ];
     for (build_file, name, block) in runners(config, "docker build") {
         let used = dependencies(config, block);
         let hashed = used.iter().any(|(kind, local)| {
@@ -1671,9 +1683,7 @@ fn service_reaches_only_the_database(config: &Config, found: &mut Vec<String>) {
             _ => None,
         })
     };
-    let reaches_5432 = |body: &Body| {
-        matches!((port(body, "from_port"), port(body, "to_port")), (Some(from), Some(to)) if from <= 5432.0 && 5432.0 <= to)
-    };
+    let reaches_5432 = |body: &Body| matches!((port(body, "from_port"), port(body, "to_port")), (Some(from), Some(to)) if from <= 5432.0 && 5432.0 <= to);
     for (file, name, rule) in config.resources("aws_vpc_security_group_egress_rule") {
         let from_service = attribute(rule.body(), "security_group_id")
             .map(security_groups_in)
@@ -1697,7 +1707,11 @@ fn service_reaches_only_the_database(config: &Config, found: &mut Vec<String>) {
         if !service_groups.contains(name) {
             continue;
         }
-        for egress in group.body().blocks().filter(|inner| inner.identifier() == "egress") {
+        for egress in group
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "egress")
+        {
             let to = attribute(egress.body(), "security_groups")
                 .map(security_groups_in)
                 .unwrap_or_default();
@@ -1745,7 +1759,11 @@ fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     // The image's tag hashes the Docker build context beside terraform/: copy what Docker sends.
     let kit = terraform_dir().join("..");
     let context = glob::docker_context(&kit).expect("the build context");
-    for file in context.iter().map(String::as_str).chain([".dockerignore", "Dockerfile"]) {
+    for file in context
+        .iter()
+        .map(String::as_str)
+        .chain([".dockerignore", "Dockerfile"])
+    {
         let to = root.join(file);
         fs::create_dir_all(to.parent().expect("a folder")).expect("create a folder");
         fs::copy(kit.join(file), &to).expect("copy a context file");
@@ -1915,7 +1933,12 @@ fn a_literal_password_breaks_exactly_that_rule() {
 fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
     let dir = mutated("password-in-url", |dir| {
         let find = "postgres://${var.db_username}@";
-        replace_once(dir, "database.tf", find, "postgres://${var.db_username}:hunter2hunter2@");
+        replace_once(
+            dir,
+            "database.tf",
+            find,
+            "postgres://${var.db_username}:hunter2hunter2@",
+        );
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -2095,9 +2118,8 @@ fn a_database_created_before_the_preflight_breaks_exactly_that_rule() {
         );
     });
     assert!(
-        only_violation(&dir).starts_with(
-            "terraform/ecr.tf: terraform_data.image (the image build) does not wait"
-        ),
+        only_violation(&dir)
+            .starts_with("terraform/ecr.tf: terraform_data.image (the image build) does not wait"),
         "{:?}",
         violations(&dir, &[])
     );
@@ -2140,7 +2162,10 @@ fn a_context_file_the_tag_does_not_cover_breaks_exactly_that_rule() {
         );
     });
     let found = only_violation(&dir);
-    assert!(found.contains("leaves out") && found.contains("first api/Cargo.toml"), "{found}");
+    assert!(
+        found.contains("leaves out") && found.contains("first api/Cargo.toml"),
+        "{found}"
+    );
 }
 
 #[test]
@@ -2211,7 +2236,12 @@ fn an_architecture_without_its_validation_breaks_exactly_that_rule() {
         ]
     );
     let dir = mutated("fixed-platform", |dir| {
-        replace_once(dir, "ecr.tf", "--platform ${local.docker_platform}", "--platform linux/amd64");
+        replace_once(
+            dir,
+            "ecr.tf",
+            "--platform ${local.docker_platform}",
+            "--platform linux/amd64",
+        );
     });
     assert_eq!(
         only_violation(&dir),
@@ -2249,7 +2279,8 @@ fn a_deployment_check_that_waits_for_the_service_breaks_exactly_that_rule() {
         );
     });
     assert!(
-        only_violation(&dir).starts_with("terraform/ecs.tf: terraform_data.deployment_check: must run"),
+        only_violation(&dir)
+            .starts_with("terraform/ecs.tf: terraform_data.deployment_check: must run"),
         "{:?}",
         violations(&dir, &[])
     );

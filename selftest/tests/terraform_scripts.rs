@@ -267,7 +267,11 @@ fn identity() -> serde_json::Value {
     }}])
 }
 
-fn preflight_environment<'a>(region: &'a str, architecture: &'a str, set: &'a str) -> Vec<(&'a str, &'a str)> {
+fn preflight_environment<'a>(
+    region: &'a str,
+    architecture: &'a str,
+    set: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("REGION", region),
         ("ALLOWED_REGIONS", "us-east-1 us-west-2"),
@@ -280,22 +284,43 @@ fn preflight_environment<'a>(region: &'a str, architecture: &'a str, set: &'a st
 #[test]
 fn the_preflight_runs_as_terraform_runs_it() {
     let preflight = provisioner("preflight");
-    let mut keys: Vec<&str> = preflight.environment.iter().map(|(key, _)| key.as_str()).collect();
+    let mut keys: Vec<&str> = preflight
+        .environment
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .collect();
     keys.sort();
-    assert_eq!(keys, ["ALLOWED_REGIONS", "ARCHITECTURE", "ARCHITECTURE_SET", "REGION"]);
+    assert_eq!(
+        keys,
+        [
+            "ALLOWED_REGIONS",
+            "ARCHITECTURE",
+            "ARCHITECTURE_SET",
+            "REGION"
+        ]
+    );
     let known: Vec<(&str, Option<&str>)> = preflight
         .environment
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_deref()))
         .collect();
     assert!(known.contains(&("REGION", Some("us-east-1"))), "{known:?}");
-    assert!(known.contains(&("ALLOWED_REGIONS", Some("us-east-1 us-west-2"))), "{known:?}");
-    assert!(known.contains(&("ARCHITECTURE_SET", Some("no"))), "{known:?}");
+    assert!(
+        known.contains(&("ALLOWED_REGIONS", Some("us-east-1 us-west-2"))),
+        "{known:?}"
+    );
+    assert!(
+        known.contains(&("ARCHITECTURE_SET", Some("no"))),
+        "{known:?}"
+    );
 
     let fakes = Fakes::new("preflight-ready");
     fakes.aws(json!({"sts get-caller-identity": identity()}));
     fakes.docker(Some("amd64"));
-    let outcome = fakes.run(&preflight, &preflight_environment("us-east-1", "x86_64", "no"));
+    let outcome = fakes.run(
+        &preflight,
+        &preflight_environment("us-east-1", "x86_64", "no"),
+    );
     assert_eq!(outcome.code, Some(0), "{outcome:?}");
     assert_eq!(
         outcome.stdout,
@@ -307,13 +332,21 @@ fn the_preflight_runs_as_terraform_runs_it() {
 
 /// Runs the preflight with the stand-ins `setup` makes, and returns its error lines after
 /// checking that it stopped (exit status 1).
-fn preflight_fails(name: &str, environment: &[(&str, &str)], setup: impl FnOnce(&Fakes)) -> Vec<String> {
+fn preflight_fails(
+    name: &str,
+    environment: &[(&str, &str)],
+    setup: impl FnOnce(&Fakes),
+) -> Vec<String> {
     let fakes = Fakes::new(name);
     setup(&fakes);
     let outcome = fakes.run(&provisioner("preflight"), environment);
     assert_eq!(outcome.code, Some(1), "{outcome:?}");
     assert_eq!(outcome.stdout, "", "{outcome:?}");
-    outcome.error_lines().into_iter().map(str::to_owned).collect()
+    outcome
+        .error_lines()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -356,8 +389,10 @@ fn the_preflight_stops_with_one_line_for_each_problem() {
     });
     assert_eq!(
         lines,
-        ["preflight: the AWS credentials are not valid: copy all three lines again from the \
-          Learner Lab's AWS Details into ~/.aws/credentials"]
+        [
+            "preflight: the AWS credentials are not valid: copy all three lines again from the \
+          Learner Lab's AWS Details into ~/.aws/credentials"
+        ]
     );
 
     let lines = preflight_fails("no-docker", &normal, |fakes| {
@@ -375,8 +410,10 @@ fn the_preflight_stops_with_one_line_for_each_problem() {
     });
     assert_eq!(
         lines,
-        ["preflight: Docker is installed but its engine is not running: start Docker Desktop \
-          (or the docker service), then apply again"]
+        [
+            "preflight: Docker is installed but its engine is not running: start Docker Desktop \
+          (or the docker service), then apply again"
+        ]
     );
 
     let lines = preflight_fails(
@@ -389,8 +426,10 @@ fn the_preflight_stops_with_one_line_for_each_problem() {
     );
     assert_eq!(
         lines,
-        ["preflight: region eu-west-1: the Learner Lab only allows us-east-1 us-west-2; set \
-          region to one of them"]
+        [
+            "preflight: region eu-west-1: the Learner Lab only allows us-east-1 us-west-2; set \
+          region to one of them"
+        ]
     );
 
     // Nothing works: one line each, all of them.
@@ -410,9 +449,11 @@ fn the_preflight_stops_an_emulated_build_it_chose_itself() {
     );
     assert_eq!(
         lines,
-        ["preflight: Docker here builds arm64 images natively, but cpu_architecture \"auto\" \
+        [
+            "preflight: Docker here builds arm64 images natively, but cpu_architecture \"auto\" \
           chose x86_64, which Docker would emulate (slowly): apply with -var \
-          cpu_architecture=arm64 (or write cpu_architecture = \"arm64\" into terraform.tfvars)"]
+          cpu_architecture=arm64 (or write cpu_architecture = \"arm64\" into terraform.tfvars)"
+        ]
     );
 
     // Chosen on purpose: the build goes ahead.
@@ -431,7 +472,8 @@ fn the_preflight_stops_an_emulated_build_it_chose_itself() {
 const TASK_DEFINITION: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/taskoverflow:7";
 const OLD_TASK_DEFINITION: &str =
     "arn:aws:ecs:us-east-1:123456789012:task-definition/taskoverflow:6";
-const TASK: &str = "arn:aws:ecs:us-east-1:123456789012:task/taskoverflow/0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const TASK: &str =
+    "arn:aws:ecs:us-east-1:123456789012:task/taskoverflow/0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const EARLIER_TASK: &str =
     "arn:aws:ecs:us-east-1:123456789012:task/taskoverflow/aaaabbbbccccddddeeeeffff00001111";
 
@@ -451,7 +493,13 @@ fn deployments(state: &str) -> serde_json::Value {
 }
 
 /// A stopped task as `aws ecs describe-tasks` returns it.
-fn stopped_task(arn: &str, task_definition: &str, code: &str, reason: &str, exit: Option<i64>) -> serde_json::Value {
+fn stopped_task(
+    arn: &str,
+    task_definition: &str,
+    code: &str,
+    reason: &str,
+    exit: Option<i64>,
+) -> serde_json::Value {
     json!({
         "taskArn": arn,
         "taskDefinitionArn": task_definition,
@@ -469,7 +517,11 @@ fn stopped_task(arn: &str, task_definition: &str, code: &str, reason: &str, exit
 
 fn deployment_check(name: &str, world: serde_json::Value) -> Outcome {
     let check = provisioner("deployment_check");
-    let mut keys: Vec<&str> = check.environment.iter().map(|(key, _)| key.as_str()).collect();
+    let mut keys: Vec<&str> = check
+        .environment
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .collect();
     keys.sort();
     assert_eq!(
         keys,

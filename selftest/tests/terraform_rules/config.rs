@@ -607,8 +607,7 @@ pub fn functions() -> Context<'static> {
     }
     /// A substring wrapped in slashes is a regular expression, whose replacement may use `$n`.
     fn replace(args: FuncArgs) -> Result<Value, String> {
-        let (subject, substring, replacement) =
-            (text(&args[0])?, text(&args[1])?, text(&args[2])?);
+        let (subject, substring, replacement) = (text(&args[0])?, text(&args[1])?, text(&args[2])?);
         let pattern = substring
             .strip_prefix('/')
             .and_then(|rest| rest.strip_suffix('/'))
@@ -652,7 +651,9 @@ pub fn functions() -> Context<'static> {
             }
         }
         let mut out = Vec::new();
-        array(&args[0])?.iter().for_each(|item| into(item, &mut out));
+        array(&args[0])?
+            .iter()
+            .for_each(|item| into(item, &mut out));
         Ok(Value::Array(out))
     }
     fn concat(args: FuncArgs) -> Result<Value, String> {

@@ -33,7 +33,9 @@ fn glob_to_regex(pattern: &str, braces: bool) -> String {
                 let end = chars[i..].iter().position(|c| *c == ']').map(|at| at + i);
                 if let Some(end) = end {
                     let class: String = chars[i + 1..end].iter().collect();
-                    let class = class.strip_prefix('!').map_or(class.clone(), |rest| format!("^{rest}"));
+                    let class = class
+                        .strip_prefix('!')
+                        .map_or(class.clone(), |rest| format!("^{rest}"));
                     regex.push('[');
                     regex.push_str(&class);
                     regex.push(']');
@@ -112,7 +114,10 @@ pub fn fileset(base: &Path, pattern: &str) -> Result<Vec<String>, String> {
     let start = walked.join("/");
     let mut found = Vec::new();
     files_under(&base.join(&start), &start, &mut found)?;
-    let mut matching: Vec<String> = found.into_iter().filter(|path| regex.is_match(path)).collect();
+    let mut matching: Vec<String> = found
+        .into_iter()
+        .filter(|path| regex.is_match(path))
+        .collect();
     matching.sort();
     Ok(matching)
 }
@@ -187,7 +192,12 @@ pub fn docker_context(root: &Path) -> Result<Vec<String>, String> {
     Ok(found)
 }
 
-fn walk_context(dir: &Path, prefix: &str, rules: &[Rule], found: &mut Vec<String>) -> Result<(), String> {
+fn walk_context(
+    dir: &Path,
+    prefix: &str,
+    rules: &[Rule],
+    found: &mut Vec<String>,
+) -> Result<(), String> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|error| format!("{}: {error}", dir.display()))?
         .collect::<Result<_, _>>()
