@@ -1,5 +1,12 @@
 //! The grader's own results file: one JSON document per grading, what the student and any
-//! course platform read.
+//! course platform read. It is also the one in-memory result every other format is written from:
+//! Classroom 50's `result.json`, Gradescope's `results.json`, JUnit XML and the Markdown table
+//! (one module each below).
+
+pub mod classroom50;
+pub mod gradescope;
+pub mod junit;
+pub mod markdown;
 
 use std::path::Path;
 
@@ -23,6 +30,8 @@ pub struct TestReport {
     pub name: String,
     pub status: &'static str,
     pub score: u32,
+    /// The task's points: what `score` is out of.
+    pub max_score: u32,
     pub message: String,
     pub duration: u64,
 }
@@ -42,6 +51,7 @@ impl Report {
                     name: result.name.to_owned(),
                     status,
                     score,
+                    max_score: result.points,
                     message,
                     duration: u64::try_from(result.duration.as_millis()).unwrap_or(u64::MAX),
                 }

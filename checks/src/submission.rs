@@ -115,6 +115,10 @@ pub fn assemble(
             lab_files.push(to);
             continue;
         }
+        // The template's own file list is the template's, not a file the student hands in.
+        if path == crate::template::FILE_LIST {
+            continue;
+        }
         match template.get(&path) {
             Some(file) if metadata.is_file() && file_sha256(&from)? == file.sha256 => {}
             Some(_) => changed.push(path),

@@ -745,15 +745,25 @@ fn student_repo(command: &str) -> Result<(), String> {
         if !output.status.success() {
             return Err(format!("`{adjusted}` failed:\n{}", tail(&text(&output))));
         }
-        let readme = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
-        if !readme.contains("docs/handout.md") || !folder.join("starter/Cargo.toml").is_file() {
+        let template = folder.join("template");
+        let readme = std::fs::read_to_string(template.join("README.md")).unwrap_or_default();
+        if !readme.contains("docs/handout.md") || !template.join("starter/Cargo.toml").is_file() {
             return Err("no student README or no starter/ in the export".to_owned());
         }
-        if folder.join("solution").exists() {
+        if template.join("solution").exists() {
             return Err("the export holds solution/".to_owned());
         }
+        for side in [
+            "classroom50/autograder.py",
+            "gradescope/run_autograder",
+            "tutor/grade-class",
+        ] {
+            if !folder.join(side).is_file() {
+                return Err(format!("the export has no {side}"));
+            }
+        }
         let log = Command::new("git")
-            .current_dir(&folder)
+            .current_dir(&template)
             .args(["rev-list", "--count", "HEAD"])
             .output()
             .map_err(|error| format!("git: {error}"))?;
