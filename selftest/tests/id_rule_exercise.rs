@@ -18,7 +18,7 @@ const TESTS: &str = "telemetry::request_id::tests::";
 fn id_rule_tests(app: &str, exercises: bool) -> (bool, BTreeMap<String, bool>, String) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
-    for key in checks::target::cargo_variables_of_this_test() {
+    for key in xtask::cargo_variables_of_this_test() {
         command.env_remove(key);
     }
     command

@@ -19,7 +19,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use checks::Target;
 use config::{attribute, walk, Config};
 use hcl::{Expression, ObjectKey, Value};
 use testkit::PostgresContainer;
@@ -107,7 +106,7 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
             .await
             .expect("the start task")
             .expect("PostgreSQL starts");
-    let binary = tokio::task::spawn_blocking(|| Target::app("starter").binary())
+    let binary = tokio::task::spawn_blocking(|| xtask::app_binary("starter"))
         .await
         .expect("the build task")
         .unwrap_or_else(|problem| panic!("cannot build the starter: {problem:?}"));

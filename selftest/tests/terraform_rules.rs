@@ -1281,7 +1281,7 @@ fn deployments_fail_within_minutes(config: &Config, found: &mut Vec<String>) {
             .filter(|inner| inner.identifier() == "timeouts")
             .find_map(|timeouts| string_value(config, attribute(timeouts.body(), "create")));
         let seconds = create.as_deref().and_then(duration_seconds);
-        if !seconds.is_some_and(|seconds| seconds <= 15 * 60) {
+        if seconds.is_none_or(|seconds| seconds > 15 * 60) {
             found.push(format!(
                 "{}: aws_ecs_service.{name}: needs timeouts {{ create = ... }} of at most 15 \
                  minutes (it is {create:?}): a first deployment that cannot become healthy \
@@ -1524,7 +1524,7 @@ fn image_tag_covers_the_build_context(dir: &Path, config: &Config, found: &mut V
 }
 
 /// The task definition of `config`'s ECS task: every container definition object in it.
-fn container_definitions<'a>(config: &'a Config) -> Vec<(&'a File, &'a str, &'a Expression)> {
+fn container_definitions(config: &Config) -> Vec<(&File, &str, &Expression)> {
     config
         .resources("aws_ecs_task_definition")
         .filter_map(|(file, name, block)| {
