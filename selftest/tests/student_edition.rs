@@ -216,9 +216,16 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
     );
 }
 
-/// What `cargo test -p checks` printed: (stderr and stdout, exit code).
-fn grade(export: &Export) -> (String, Option<i32>) {
-    let output = export.cargo(&["test", "-p", "checks", "--locked"]);
+/// What `cargo test -p checks` printed: (stderr and stdout, exit code), with the CloudWatch
+/// emulator at `moto` (one long-running emulator shared by every grading of the test).
+fn grade(export: &Export, moto: &str) -> (String, Option<i32>) {
+    let output = cargo()
+        .current_dir(&export.0)
+        .args(["test", "-p", "checks", "--locked"])
+        .env("CARGO_TARGET_DIR", xtask::target_dir())
+        .env("CHECKS_MOTO_ENDPOINT", moto)
+        .output()
+        .expect("cargo runs");
     (text(&output), output.status.code())
 }
 
@@ -321,6 +328,8 @@ impl Drop for KitCratesRebuilt {
 #[ignore = "slow tier: cargo xtask test --slow"]
 fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
     let _rebuilt = KitCratesRebuilt;
+    let moto = testkit::Moto::start().expect("moto_server starts");
+    let moto = moto.endpoint().to_owned();
     let export = Export::new("journey");
     let build = export.cargo(&["test", "-p", "checks", "--no-run", "--locked"]);
     assert!(build.status.success(), "{}", text(&build));
@@ -333,7 +342,7 @@ fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
     );
 
     let total: u32 = tasks::ALL.iter().map(|task| task.points).sum();
-    let (all, code) = grade(&export);
+    let (all, code) = grade(&export, &moto);
     assert_table(&all, &["api_still_works"]);
     assert!(all.contains(&format!("Score: 1/{total}\n")), "{all}");
     assert_ne!(
@@ -347,9 +356,18 @@ fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
     // The lab adds dependencies: Cargo records them in the lock, as it would for the student.
     let build = export.cargo(&["build", "-p", "checks", "-p", "starter"]);
     assert!(build.status.success(), "{}", text(&build));
-    let (all, code) = grade(&export);
+    let (all, code) = grade(&export, &moto);
     let names: Vec<&str> = tasks::ALL.iter().map(|task| task.name).collect();
     assert_table(&all, &names);
     assert!(all.contains(&format!("Score: {total}/{total}\n")), "{all}");
     assert_eq!(code, Some(0), "{all}");
+
+    // A second checkout, untouched, sharing the target folder (the grader's test binary and
+    // the app's build) and the emulator (which already holds the first checkout's text lines):
+    // each checkout, graded in turn, gets its own score.
+    let second = Export::new("journey-second");
+    let (all, _) = grade(&second, &moto);
+    assert!(all.contains(&format!("Score: 1/{total}\n")), "{all}");
+    let (all, _) = grade(&export, &moto);
+    assert!(all.contains(&format!("Score: {total}/{total}\n")), "{all}");
 }
