@@ -36,10 +36,11 @@ ARG APP=starter
 # The apps use no compile-time-checked sqlx queries; never try to reach a database while compiling.
 ENV SQLX_OFFLINE=true
 COPY --from=planner /kit/recipe.json recipe.json
-RUN cargo chef cook --release --locked --package "${APP}" --recipe-path recipe.json
+# The `deploy` profile (Cargo.toml): the optimised build the task sizes were measured with.
+RUN cargo chef cook --profile deploy --locked --package "${APP}" --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --package "${APP}" --bin "${APP}" \
-    && install -D -m 0755 "target/release/${APP}" "/out/${APP}"
+RUN cargo build --profile deploy --locked --package "${APP}" --bin "${APP}" \
+    && install -D -m 0755 "target/deploy/${APP}" "/out/${APP}"
 
 # --- runtime --------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime

@@ -4,7 +4,7 @@
 # the kit in a container, for example with CPU and memory limits for the load tests:
 #
 #   image=$(scripts/build-runtime-image.sh)
-#   docker run --rm --cpus 0.25 --memory 512m -v "$PWD/target/release/solution:/usr/local/bin/app:ro" \
+#   docker run --rm --cpus 0.25 --memory 512m -v "$PWD/target/deploy/solution:/usr/local/bin/app:ro" \
 #       -e DATABASE_URL=... -p 6400:6400 "$image" /usr/local/bin/app
 #
 # The binary must be built on a glibc no newer than bookworm's (2.36), e.g. on this Debian host.

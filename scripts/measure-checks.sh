@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures how long a warm `cargo test -p checks` takes (what a student waits for), for both
-# targets, and prints the machine it ran on. The figure in docs/tutor.md comes from this script.
+# Measures how long a warm grading takes (what a student waits for), of the handed-out files and
+# of the lab's answer, and prints the machine it ran on. The figure in docs/tutor.md comes from this script.
 #
 #   scripts/measure-checks.sh            # needs Docker, moto_server and (without a registry)
 #                                        # CHECKS_POSTGRES_IMAGE, as for the checks themselves
@@ -12,18 +12,16 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 
 # Warm-up: compile everything once, so that the timed runs measure grading, not compiling.
-# The solution is graded with the solved k6 script and task size (README.md, "Tutors").
-export CHECKS_K6_SCRIPT= CHECKS_TFVARS=
-solution=(CHECKS_K6_SCRIPT=k6/solved/planners-and-studiers.js CHECKS_TFVARS=terraform/solved/task-size.auto.tfvars)
-env "${solution[@]}" CHECKS_TARGET=solution cargo test -p checks --locked >/dev/null 2>&1 || true
-cargo test -p checks --locked >/dev/null 2>&1 || true
+# `cargo xtask grade` grades the handed-out files, `--solved` the lab's answer (README.md, "Tutors").
+cargo xtask grade >/dev/null 2>&1 || true
+cargo xtask grade --solved >/dev/null 2>&1 || true
 
-for target in starter solution; do
+for which in untouched solved; do
     start=$(date +%s%N)
-    extra=()
-    if [ "$target" = solution ]; then extra=("${solution[@]}"); fi
-    env "${extra[@]}" CHECKS_TARGET=$target cargo test -p checks --locked >/dev/null 2>&1 || true
+    flags=()
+    if [ "$which" = solved ]; then flags=(--solved); fi
+    cargo xtask grade "${flags[@]}" >/dev/null 2>&1 || true
     ms=$((($(date +%s%N) - start) / 1000000))
-    printf 'warm cargo test -p checks, CHECKS_TARGET=%s: %d.%d s\n' "$target" $((ms / 1000)) $((ms % 1000 / 100))
+    printf 'warm cargo xtask grade, %s: %d.%d s\n' "$which" $((ms / 1000)) $((ms % 1000 / 100))
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

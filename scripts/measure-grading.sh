@@ -15,7 +15,7 @@ kit=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${1:-$(mktemp -d)/taskoverflow-assignment}
 
 cargo run --quiet --locked --manifest-path "$kit/Cargo.toml" -p xtask -- student-repo "$dir"
-cd "$dir"
+cd "$dir/template"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "$(cargo --version), export in $dir"

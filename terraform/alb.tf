@@ -8,6 +8,8 @@ resource "aws_lb" "app" {
   subnets            = data.aws_subnets.default.ids
 
   drop_invalid_header_fields = true # requests with malformed header names never reach the app
+
+  depends_on = [terraform_data.preflight]
 }
 
 resource "aws_lb_target_group" "app" {

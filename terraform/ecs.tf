@@ -25,6 +25,15 @@ resource "aws_ecs_cluster" "main" {
   name = "taskoverflow"
 }
 
+locals {
+  service_name   = "taskoverflow"
+  container_name = "taskoverflow"
+  # How long an apply waits for a deployment to become healthy. A healthy one takes a few minutes
+  # (image pull, the app's start-up, two passed health checks); a first deployment that cannot
+  # become healthy has no earlier one to roll back to, so this bounds how long it hangs.
+  deployment_timeout_minutes = 10
+}
+
 resource "aws_ecs_task_definition" "app" {
   family                   = "taskoverflow"
   requires_compatibilities = ["FARGATE"]
@@ -32,18 +41,21 @@ resource "aws_ecs_task_definition" "app" {
   cpu                      = var.task_cpu
   memory                   = var.task_memory
   task_role_arn            = data.aws_iam_role.lab.arn # the app's own AWS calls (its logs)
-  execution_role_arn       = data.aws_iam_role.lab.arn # ECS pulling the image, stdout logs
+  execution_role_arn       = data.aws_iam_role.lab.arn # ECS pulling the image, the password, stdout logs
 
   runtime_platform {
     operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
+    cpu_architecture        = local.ecs_architecture # ecr.tf: x86_64, or arm64 on Graviton
   }
 
   container_definitions = jsonencode([
     {
-      name      = "taskoverflow"
+      name      = local.container_name
       image     = local.image
       essential = true
+
+      # The app writes no file: its logs go to stdout and CloudWatch, its data to PostgreSQL.
+      readonlyRootFilesystem = true
 
       portMappings = [
         {
@@ -55,9 +67,16 @@ resource "aws_ecs_task_definition" "app" {
       environment = [
         { name = "PORT", value = "6400" },
         { name = "DATABASE_URL", value = local.database_url },
-        { name = "LOG_GROUP", value = terraform_data.app_log_group.output.name },
+        { name = "LOG_GROUP", value = aws_cloudwatch_log_group.app.name },
         { name = "AWS_REGION", value = var.region },
         { name = "RUST_LOG", value = "info" },
+      ]
+
+      # The database password, read from Secrets Manager by ECS when the task starts (with
+      # LabRole, the execution role) and given to the app as PGPASSWORD, which its PostgreSQL
+      # driver uses when DATABASE_URL has no password. The task definition holds only the ARN.
+      secrets = [
+        { name = "PGPASSWORD", valueFrom = aws_secretsmanager_secret.database_password.arn },
       ]
 
       # The app ships its own log lines to the taskoverflow group; stdout goes here as well, which
@@ -73,7 +92,7 @@ resource "aws_ecs_task_definition" "app" {
     }
   ])
 
-  depends_on = [terraform_data.image]
+  depends_on = [terraform_data.image, aws_secretsmanager_secret_version.database_password]
 
   # Fails `terraform plan`, before anything is created, instead of the deployment failing later.
   lifecycle {
@@ -85,7 +104,7 @@ resource "aws_ecs_task_definition" "app" {
 }
 
 resource "aws_ecs_service" "app" {
-  name            = "taskoverflow"
+  name            = local.service_name
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.app.arn
   desired_count   = var.desired_count
@@ -98,12 +117,18 @@ resource "aws_ecs_service" "app" {
   # instead of the service starting new tasks for ever. `terraform apply` waits for the
   # deployment to settle, and the postcondition below turns a rollback (the service settled on
   # an older task definition) into a failed apply: on its own, the wait counts a rollback as
-  # success.
+  # success. A first deployment has nothing to roll back to: the wait then ends at the timeout
+  # below, and terraform_data.deployment_check has already printed why the tasks stopped.
   deployment_circuit_breaker {
     enable   = true
     rollback = true
   }
   wait_for_steady_state = true
+
+  timeouts {
+    create = "${local.deployment_timeout_minutes}m"
+    update = "${local.deployment_timeout_minutes}m"
+  }
 
   network_configuration {
     subnets          = data.aws_subnets.default.ids
@@ -113,7 +138,7 @@ resource "aws_ecs_service" "app" {
 
   load_balancer {
     target_group_arn = aws_lb_target_group.app.arn
-    container_name   = "taskoverflow"
+    container_name   = local.container_name
     container_port   = 6400
   }
 
@@ -122,9 +147,34 @@ resource "aws_ecs_service" "app" {
   lifecycle {
     postcondition {
       condition     = self.task_definition == aws_ecs_task_definition.app.arn
-      error_message = "The deployment failed and ECS rolled the service back to its previous task definition: see the stopped tasks' \"Stopped reason\" in the ECS console and the log group /ecs/taskoverflow."
+      error_message = "The deployment failed and ECS rolled the service back to its previous task definition: terraform_data.deployment_check above says why the new tasks stopped (their \"Stopped reason\" in the ECS console), and their output is in the log group /ecs/taskoverflow."
     }
   }
+}
+
+# Watches each new task definition's deployment while the service above waits for it, and reports
+# the first stopped task's reason (scripts/deployment-check.sh). It does not depend on the
+# service, so that it runs alongside the service's wait instead of after it.
+resource "terraform_data" "deployment_check" {
+  triggers_replace = [aws_ecs_task_definition.app.arn]
+
+  provisioner "local-exec" {
+    working_dir = path.module
+    interpreter = [local.shell]
+    command     = "scripts/deployment-check.sh"
+    environment = {
+      REGION            = var.region
+      CLUSTER           = aws_ecs_cluster.main.name
+      SERVICE           = local.service_name
+      TASK_DEFINITION   = aws_ecs_task_definition.app.arn
+      CONTAINER         = local.container_name
+      LOG_GROUP         = aws_cloudwatch_log_group.container.name
+      LOG_STREAM_PREFIX = "taskoverflow/${local.container_name}"
+      TIMEOUT_SECONDS   = local.deployment_timeout_minutes * 60
+    }
+  }
+
+  depends_on = [aws_lb_listener.http]
 }
 
 # Scaling out (optional, off by default): Application Auto Scaling adds tasks when their average

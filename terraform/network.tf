@@ -41,7 +41,10 @@ data "aws_subnets" "default" {
 }
 
 # Internet -> load balancer (port 80) -> service (port 6400) -> database (port 5432): each
-# security group only lets in traffic from the one before it.
+# security group only lets in traffic from the one before it, and the load balancer and the
+# service only send to the one after it (the service also to AWS's HTTPS endpoints). The rules
+# between two groups are resources of their own: written inside both groups, each group would
+# refer to the other, a cycle Terraform cannot create.
 
 resource "aws_security_group" "load_balancer" {
   name        = "taskoverflow-load-balancer"
@@ -55,46 +58,51 @@ resource "aws_security_group" "load_balancer" {
     protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0"]
   }
-
-  egress {
-    description = "To the service's tasks, inside the VPC"
-    from_port   = 6400
-    to_port     = 6400
-    protocol    = "tcp"
-    cidr_blocks = [data.aws_vpc.default.cidr_block]
-  }
 }
 
+resource "aws_vpc_security_group_egress_rule" "load_balancer_to_service" {
+  security_group_id            = aws_security_group.load_balancer.id
+  description                  = "To the service's tasks only"
+  referenced_security_group_id = aws_security_group.service.id
+  ip_protocol                  = "tcp"
+  from_port                    = 6400
+  to_port                      = 6400
+}
+
+# No rules written inside: they are the three resources after it.
 resource "aws_security_group" "service" {
   name        = "taskoverflow-service"
   description = "The TaskOverflow ECS tasks: the app port from the load balancer only"
   vpc_id      = data.aws_vpc.default.id
+}
 
-  ingress {
-    description     = "TaskOverflow API from the load balancer"
-    from_port       = 6400
-    to_port         = 6400
-    protocol        = "tcp"
-    security_groups = [aws_security_group.load_balancer.id]
-  }
+resource "aws_vpc_security_group_ingress_rule" "service_from_load_balancer" {
+  security_group_id            = aws_security_group.service.id
+  description                  = "TaskOverflow API from the load balancer"
+  referenced_security_group_id = aws_security_group.load_balancer.id
+  ip_protocol                  = "tcp"
+  from_port                    = 6400
+  to_port                      = 6400
+}
 
-  # Out to AWS's HTTPS endpoints (ECR and S3 for the image, CloudWatch Logs for the app's
-  # shipper), which the default VPC reaches through the internet, and to the database.
-  egress {
-    description = "HTTPS to AWS services"
-    from_port   = 443
-    to_port     = 443
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+# Out to AWS's HTTPS endpoints (ECR and S3 for the image, Secrets Manager for the password,
+# CloudWatch Logs for the app's shipper), which the default VPC reaches through the internet.
+resource "aws_vpc_security_group_egress_rule" "service_to_aws" {
+  security_group_id = aws_security_group.service.id
+  description       = "HTTPS to AWS services"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
 
-  egress {
-    description = "PostgreSQL, inside the VPC"
-    from_port   = 5432
-    to_port     = 5432
-    protocol    = "tcp"
-    cidr_blocks = [data.aws_vpc.default.cidr_block]
-  }
+resource "aws_vpc_security_group_egress_rule" "service_to_database" {
+  security_group_id            = aws_security_group.service.id
+  description                  = "PostgreSQL, to the database only"
+  referenced_security_group_id = aws_security_group.database.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
 }
 
 resource "aws_security_group" "database" {

@@ -10,7 +10,7 @@ output "dashboard" {
 
 output "log_group" {
   description = "The CloudWatch log group the app writes its log lines to."
-  value       = terraform_data.app_log_group.output.name
+  value       = aws_cloudwatch_log_group.app.name
 }
 
 output "ecr_repository_url" {

@@ -1,7 +1,9 @@
 # Terraform itself and the providers it downloads on `terraform init`. The versions are exact, and
 # .terraform.lock.hcl (committed) holds their checksums: every student gets the same providers.
+# Terraform 1.7 or later: logs.tf adopts an existing log group with an `import` block that has a
+# `for_each`, which Terraform 1.7 introduced.
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.7.0"
 
   required_providers {
     aws = {

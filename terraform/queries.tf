@@ -36,24 +36,24 @@ locals {
 
 resource "aws_cloudwatch_query_definition" "follow_request" {
   name            = "taskoverflow/follow-one-request"
-  log_group_names = [terraform_data.app_log_group.output.name]
+  log_group_names = [aws_cloudwatch_log_group.app.name]
   query_string    = local.query_follow_request
 }
 
 resource "aws_cloudwatch_query_definition" "latency_percentiles" {
   name            = "taskoverflow/latency-percentiles-per-minute"
-  log_group_names = [terraform_data.app_log_group.output.name]
+  log_group_names = [aws_cloudwatch_log_group.app.name]
   query_string    = local.query_latency_percentiles
 }
 
 resource "aws_cloudwatch_query_definition" "status_counts" {
   name            = "taskoverflow/responses-by-status-per-minute"
-  log_group_names = [terraform_data.app_log_group.output.name]
+  log_group_names = [aws_cloudwatch_log_group.app.name]
   query_string    = local.query_status_counts
 }
 
 resource "aws_cloudwatch_query_definition" "errors" {
   name            = "taskoverflow/errors-by-status-and-url"
-  log_group_names = [terraform_data.app_log_group.output.name]
+  log_group_names = [aws_cloudwatch_log_group.app.name]
   query_string    = local.query_errors
 }

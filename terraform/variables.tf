@@ -34,6 +34,17 @@ variable "app" {
 # }
 # student-edition: end
 
+variable "cpu_architecture" {
+  description = "CPU architecture of the image and the Fargate task: \"x86_64\" (Intel and AMD), \"arm64\" (Graviton; what an Apple Silicon Mac builds natively) or \"auto\" (this machine's, where Terraform can read it: Linux and WSL; elsewhere x86_64)."
+  type        = string
+  default     = "auto"
+
+  validation {
+    condition     = contains(["auto", "x86_64", "arm64"], var.cpu_architecture)
+    error_message = "cpu_architecture is \"auto\", \"x86_64\" or \"arm64\"."
+  }
+}
+
 # The task size has no default on purpose: it is set in task-size.auto.tfvars, the one file to
 # change. Which memory sizes go with a CPU size is checked in ecs.tf, before anything is created.
 variable "task_cpu" {

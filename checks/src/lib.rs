@@ -1,19 +1,30 @@
 //! The lab's autograder.
 //!
-//! Each lab task is one file in `tasks/`; `cargo test -p checks` runs them against the
-//! student's `starter/`, `k6/` and `terraform/` (`CHECKS_TARGET` names another crate of the
-//! workspace to grade, see [`Target::from_env`]), prints one line per task and writes
-//! `target/checks/results.json` for GitHub Classroom or an LMS.
+//! Each lab task is one file in `tasks/`. A grading takes the student's lab files (the list in
+//! [`lab_files`]) and every other file from the template ([`template`]), builds the app from
+//! that ([`app_build`]) and runs each task against it ([`grading`]). `cargo test -p checks`
+//! grades the repository it runs in; the `grade` binary grades any submission against a
+//! template, for course platforms and tutors.
 
 pub mod app;
+pub mod app_build;
+pub mod app_manifest;
+pub mod database;
+pub mod graded;
+pub mod grading;
+pub mod lab_files;
+pub mod log_format;
 pub mod report;
-pub mod target;
+pub mod stand_in_api;
+pub mod submission;
 pub mod task;
 pub mod tasks;
+pub mod template;
 pub mod terraform;
+pub mod tools;
 pub mod traffic;
 
+pub use graded::Graded;
+pub use grading::{grade, Grading, Request};
 pub use report::Report;
-pub use target::Target;
 pub use task::{Outcome, Problem, Task, TaskContext, TaskResult};
-pub use tasks::grade;

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::target::Target;
+use crate::graded::Graded;
 
 /// Why a task did not pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub enum Problem {
     /// This machine cannot run the check (no Docker engine, no k6, ...): nothing to do with
     /// the student's code, and the message says how to fix it.
     Environment(String),
+    /// The submission tries to configure how it is built or graded: nothing of it was run.
+    NotGraded(String),
 }
 
 /// How a task went: passed, or the problem that stopped it.
@@ -33,7 +35,9 @@ pub struct Task {
 /// What a task gets to work with.
 #[derive(Clone)]
 pub struct TaskContext {
-    pub target: Arc<Target>,
+    pub graded: Arc<Graded>,
+    /// The task's own name, for messages.
+    pub task: &'static str,
 }
 
 impl TaskResult {
@@ -52,7 +56,7 @@ pub struct TaskResult {
 
 impl Task {
     /// Runs the task on a runtime of its own; a panic inside it is a failure, not a crash.
-    pub fn check(&self, target: Arc<Target>) -> TaskResult {
+    pub fn check(&self, graded: Arc<Graded>) -> TaskResult {
         let started = Instant::now();
         let run = self.run;
         let outcome = std::panic::catch_unwind(|| {
@@ -63,7 +67,10 @@ impl Task {
                 .map_err(|error| {
                     Problem::Environment(format!("cannot start a Tokio runtime: {error}"))
                 })?;
-            runtime.block_on(run(TaskContext { target }))
+            runtime.block_on(run(TaskContext {
+                graded,
+                task: self.name,
+            }))
         });
         let outcome = outcome.unwrap_or_else(|panic| {
             Err(Problem::Task(format!(

@@ -8,14 +8,12 @@ mod k6_script_fixed;
 mod logs_reach_cloudwatch;
 mod structured_logs;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use crate::target::Target;
-use crate::task::{Problem, Task, TaskResult};
+use crate::task::Task;
 
 /// The smallest ECS task `ecs_task_size` accepts (CPU units, MiB), which the calibration measures.
-pub use ecs_task_size::{fargate_memory_choices, MIN_CPU_UNITS, MIN_MEMORY_MIB};
+pub use ecs_task_size::{
+    fargate_memory_choices, MAX_CPU_UNITS, MAX_MEMORY_MIB, MIN_CPU_UNITS, MIN_MEMORY_MIB,
+};
 
 pub const ALL: &[Task] = &[
     api_still_works::TASK,
@@ -31,31 +29,4 @@ pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
     ALL.iter()
         .map(|task| task.name)
         .filter(|name| *name != api_still_works::TASK.name)
-}
-
-/// Runs every task (in parallel, like the test harness does) and returns the results in
-/// the order of [`ALL`].
-pub fn grade(target: Target) -> Vec<TaskResult> {
-    let target = Arc::new(target);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = ALL
-            .iter()
-            .map(|task| {
-                let target = Arc::clone(&target);
-                scope.spawn(move || task.check(target))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(ALL.iter())
-            .map(|(handle, task)| {
-                handle.join().unwrap_or_else(|_| TaskResult {
-                    name: task.name,
-                    points: task.points,
-                    outcome: Err(Problem::Task("the check crashed".to_owned())),
-                    duration: Duration::ZERO,
-                })
-            })
-            .collect()
-    })
 }

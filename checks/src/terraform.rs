@@ -28,82 +28,133 @@ impl TaskSize {
     }
 }
 
-/// The `cpu` and `memory` of the folder's only `aws_ecs_task_definition`, with the variable
-/// files in `overrides` laid over the folder's own.
-pub fn task_size(dir: &Path, overrides: &[PathBuf]) -> Result<TaskSize, String> {
+/// What the service runs: its tasks' size and how many of them run at least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceSize {
+    pub task: TaskSize,
+    /// The service's `desired_count`: the tasks that always run (autoscaling's minimum too).
+    pub tasks: u32,
+}
+
+impl ServiceSize {
+    /// CPU units over every task that always runs.
+    pub fn total_cpu(&self) -> u32 {
+        self.task.cpu.saturating_mul(self.tasks)
+    }
+
+    /// MiB over every task that always runs.
+    pub fn total_memory_mib(&self) -> u32 {
+        self.task.memory_mib.saturating_mul(self.tasks)
+    }
+}
+
+/// The configuration's files and the variable files Terraform would read, parsed.
+struct Loaded {
+    parsed: Vec<(String, Body)>,
+    variable_files: Vec<(String, Body)>,
+}
+
+fn load(dir: &Path, overrides: &[PathBuf]) -> Result<Loaded, String> {
     let files = files_ending(dir, ".tf")?;
     if files.is_empty() {
         return Err(format!("{} has no .tf files", display_name(dir, dir)));
     }
-    let parsed: Vec<(String, Body)> = files
-        .iter()
-        .map(|path| {
-            let name = display_name(dir, path);
-            parse(path, &name).map(|body| (name, body))
-        })
-        .collect::<Result<_, _>>()?;
-
-    let definitions: Vec<(&str, &str, &Block)> = parsed
-        .iter()
-        .flat_map(|(file, body)| {
-            body.blocks()
-                .filter_map(move |block| match resource_labels(block) {
-                    Some(("aws_ecs_task_definition", name)) => Some((file.as_str(), name, block)),
-                    _ => None,
-                })
-        })
-        .collect();
-    let (file, name, definition) = match definitions.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(format!(
-                "no .tf file in {}/ has a resource \"aws_ecs_task_definition\"",
-                display_name(dir, dir)
-            ))
-        }
-        several => {
-            let names: Vec<String> = several
-                .iter()
-                .map(|(file, name, _)| format!("aws_ecs_task_definition.{name} in {file}"))
-                .collect();
-            return Err(format!(
-                "there should be one aws_ecs_task_definition, but there are {}: {}",
-                several.len(),
-                names.join(", ")
-            ));
-        }
+    let parse_all = |paths: &[PathBuf]| -> Result<Vec<(String, Body)>, String> {
+        paths
+            .iter()
+            .map(|path| {
+                let name = display_name(dir, path);
+                parse(path, &name).map(|body| (name, body))
+            })
+            .collect()
     };
+    Ok(Loaded {
+        parsed: parse_all(&files)?,
+        variable_files: parse_all(&variable_files(dir, overrides)?)?,
+    })
+}
 
-    let variable_files: Vec<(String, Body)> = variable_files(dir, overrides)?
-        .iter()
-        .map(|path| {
-            let name = display_name(dir, path);
-            parse(path, &name).map(|body| (name, body))
-        })
-        .collect::<Result<_, _>>()?;
+impl Loaded {
+    /// The configuration's only resource of `kind`: (file, name, block).
+    fn only(&self, dir: &Path, kind: &str) -> Result<(&str, &str, &Block), String> {
+        let found: Vec<(&str, &str, &Block)> = self
+            .parsed
+            .iter()
+            .flat_map(|(file, body)| {
+                body.blocks()
+                    .filter_map(move |block| match resource_labels(block) {
+                        Some((found, name)) if found == kind => Some((file.as_str(), name, block)),
+                        _ => None,
+                    })
+            })
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(format!(
+                "no .tf file in {}/ has a resource \"{kind}\"",
+                display_name(dir, dir)
+            )),
+            several => {
+                let names: Vec<String> = several
+                    .iter()
+                    .map(|(file, name, _)| format!("{kind}.{name} in {file}"))
+                    .collect();
+                Err(format!(
+                    "there should be one {kind}, but there are {}: {}",
+                    several.len(),
+                    names.join(", ")
+                ))
+            }
+        }
+    }
 
-    let size = |key: &str, unit: &str| -> Result<u32, String> {
-        let context =
-            format!("{file}: cannot work out the `{key}` of aws_ecs_task_definition.{name}");
-        let expr = attribute(definition.body(), key)
-            .ok_or_else(|| format!("{file}: aws_ecs_task_definition.{name} has no `{key}`"))?;
+    /// The whole number `key` of a resource is set to, through `var.NAME` if it is one.
+    fn number(
+        &self,
+        resource: (&str, &str, &Block),
+        key: &str,
+        unit: &str,
+        what: &str,
+    ) -> Result<u32, String> {
+        let (file, name, block) = resource;
+        let kind = resource_labels(block).map_or("resource", |(kind, _)| kind);
+        let context = format!("{file}: cannot work out the `{key}` of {kind}.{name}");
+        let expr = attribute(block.body(), key)
+            .ok_or_else(|| format!("{file}: {kind}.{name} has no `{key}`"))?;
         let (value, from) = match variable_name(expr) {
-            Some(variable) => variable_value(&variable, &parsed, &variable_files)
+            Some(variable) => variable_value(&variable, &self.parsed, &self.variable_files)
                 .map_err(|why| format!("{context}: {why}"))?,
             None => (expr, file.to_owned()),
         };
         amount(value, unit).ok_or_else(|| {
-            let what = if key == "cpu" { "CPU units" } else { "MiB" };
             format!(
                 "{context}: `{}` (in {from}) is not a whole number of {what}: write a number, \
                  or var.NAME with the number in a variable file",
                 value.to_string().trim()
             )
         })
-    };
+    }
+}
+
+/// The `cpu` and `memory` of the folder's only `aws_ecs_task_definition`, with the variable
+/// files in `overrides` laid over the folder's own.
+pub fn task_size(dir: &Path, overrides: &[PathBuf]) -> Result<TaskSize, String> {
+    let loaded = load(dir, overrides)?;
+    let definition = loaded.only(dir, "aws_ecs_task_definition")?;
     Ok(TaskSize {
-        cpu: size("cpu", "vcpu")?,
-        memory_mib: size("memory", "gb")?,
+        cpu: loaded.number(definition, "cpu", "vcpu", "CPU units")?,
+        memory_mib: loaded.number(definition, "memory", "gb", "MiB")?,
+    })
+}
+
+/// The task size and the `desired_count` of the folder's only `aws_ecs_service`.
+pub fn service_size(dir: &Path, overrides: &[PathBuf]) -> Result<ServiceSize, String> {
+    let task = task_size(dir, overrides)?;
+    let loaded = load(dir, overrides)?;
+    let service = loaded.only(dir, "aws_ecs_service")?;
+    Ok(ServiceSize {
+        task,
+        tasks: loaded.number(service, "desired_count", "tasks", "tasks")?,
     })
 }
 
@@ -271,8 +322,8 @@ mod tests {
 
     /// A folder under the target directory with the given files.
     fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-        let root = crate::target::kit_root()
-            .join("target/checks/terraform-unit")
+        let root = std::env::temp_dir()
+            .join(format!("checks-terraform-unit-{}", std::process::id()))
             .join(name);
         if root.exists() {
             fs::remove_dir_all(&root).expect("remove an old test folder");
@@ -486,7 +537,7 @@ resource "aws_ecs_task_definition" "app" {
     /// The handed-out folder as a student has it (the kit tests its other sizes on its own).
     #[test]
     fn the_handed_out_configuration_has_a_readable_size() {
-        let dir = crate::target::kit_root().join("terraform");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform");
         assert!(task_size(&dir, &[]).is_ok(), "{:?}", task_size(&dir, &[]));
     }
 }

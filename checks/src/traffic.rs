@@ -103,6 +103,8 @@ pub struct RawExchange {
     pub ids_sent: Vec<Vec<u8>>,
     pub status: u16,
     pub request_id: Option<String>,
+    /// The response body as sent (unchunked only; the app sends JSON with a length).
+    pub body: String,
 }
 
 /// Sends one HTTP/1.1 request over a plain socket, so that nothing normalises what a hostile
@@ -131,8 +133,8 @@ pub async fn send_raw(
     stream.write_all(&request).await.map_err(failed)?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.map_err(failed)?;
-    let head = String::from_utf8_lossy(&response);
-    let head = head.split("\r\n\r\n").next().unwrap_or_default();
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
     let status = lines
         .next()
@@ -149,6 +151,7 @@ pub async fn send_raw(
         ids_sent: ids.iter().map(|id| id.to_vec()).collect(),
         status,
         request_id,
+        body: body.to_owned(),
     })
 }
 

@@ -17,9 +17,8 @@ async fn the_solution_is_never_delayed_by_a_black_hole_endpoint() {
 }
 
 async fn never_delayed(app: &str) {
-    let binary = checks::Target::app(app)
-        .binary()
-        .unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
+    let binary =
+        xtask::app_binary(app).unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
     // Accepts connections and never answers: the worst case for a synchronous shipper.
     let black_hole = TcpListener::bind("127.0.0.1:0").expect("a local port");
     let endpoint = format!("http://{}", black_hole.local_addr().expect("an address"));

@@ -10,7 +10,6 @@
 
 use std::time::{Duration, Instant};
 
-use checks::Target;
 use sqlx::{Connection, PgConnection};
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::AsyncRunner;
@@ -112,9 +111,8 @@ async fn encrypted(connection: &mut PgConnection) -> bool {
 /// Starts the app against `database_url` and checks that it serves the health check and a
 /// request that reads the database.
 async fn app_serves(app: &str, database_url: &str) {
-    let binary = Target::app(app)
-        .binary()
-        .unwrap_or_else(|problem| panic!("cannot build {app}: {problem:?}"));
+    let binary =
+        xtask::app_binary(app).unwrap_or_else(|problem| panic!("cannot build {app}: {problem:?}"));
     let process = AppProcess::start(&binary, database_url, &[])
         .unwrap_or_else(|error| panic!("{app} does not start with {database_url}: {error:#}"));
     let client = reqwest::Client::new();

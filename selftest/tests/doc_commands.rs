@@ -97,6 +97,42 @@ const TABLE: &[Known] = &[
                   and PORT set to a free port), the app answers GET /api/v1/health with 200 and \
                   stops on Ctrl-C (SIGINT)",
     },
+    // --- docs/handout.md, "Getting started" ("Your coding loop") ---
+    Known {
+        command: "export DATABASE_URL=postgres://user:password@localhost:5432/taskoverflow",
+        how: How::Run(handout_cargo_run),
+        success: "names the user, password, database and host port of the `docker run` above; \
+                  in a shell that ran it (the port moved to the container's), `cargo run -p \
+                  starter` answers GET /api/v1/health with 200 and stops on Ctrl-C",
+    },
+    Known {
+        command: "cargo run -p starter",
+        how: How::Run(handout_cargo_run),
+        success: "after the handout's `export DATABASE_URL=...` (its port moved to the container \
+                  of the `docker run` above) and on a free PORT: answers GET /api/v1/health with \
+                  200 and stops on Ctrl-C",
+    },
+    Known {
+        command: "cargo test -p checks -- --exact structured_logs",
+        how: How::Run(checks_grade_one_task),
+        success: "grades the pristine starter on that task only: its line says FAIL, no other \
+                  task is graded, and the command exits non-zero",
+    },
+    // --- docs/handout.md, "Correlation IDs" ---
+    Known {
+        command: "cargo test -p starter --features exercises request_id",
+        how: How::Run(id_rule_tests_fail_on_the_starter),
+        success: "on the pristine starter: exits non-zero and every test of \
+                  telemetry::request_id (three or more) fails; selftest/tests/id_rule_exercise.rs \
+                  checks that they pass with the lab's answer",
+    },
+    // --- docs/handout.md, "The same questions without AWS" ---
+    Known {
+        command: "cargo run -p starter | tee app.log",
+        how: How::Run(handout_cargo_run),
+        success: "as `cargo run -p starter` above, with app.log in a scratch folder: it holds the \
+                  app's line of the GET /api/v1/health",
+    },
     // --- README.md, "Students: check your work", and the handout's last section ---
     Known {
         command: "cargo test -p checks",
@@ -105,9 +141,9 @@ const TABLE: &[Known] = &[
                   (so the command exits non-zero, by design)",
     },
     Known {
-        command: "CHECKS_TARGET=solution CHECKS_K6_SCRIPT=k6/solved/planners-and-studiers.js CHECKS_TFVARS=terraform/solved/task-size.auto.tfvars cargo test -p checks",
+        command: "cargo xtask grade --solved",
         how: How::Run(checks_grade_the_solution),
-        success: "exits 0 with every task PASS",
+        success: "grades the lab's answer through the grading command: exits 0 with every task PASS",
     },
     Known {
         command: "cargo xtask student-repo ../taskoverflow-assignment",
@@ -133,7 +169,7 @@ const TABLE: &[Known] = &[
         command: "diff -ru starter solution",
         how: How::Run(diff_starter_solution),
         success: "exits 1 and shows exactly the lab's four paths: Cargo.toml, src/telemetry.rs, \
-                  src/telemetry/ and tests/telemetry.rs",
+                  src/telemetry/request_id.rs and tests/logs.rs",
     },
     Known {
         command: "diff -u k6/planners-and-studiers.js k6/solved/planners-and-studiers.js",
@@ -152,6 +188,18 @@ const TABLE: &[Known] = &[
         how: How::Files(kit_test_alias),
         success: "not run (it is what runs this test): .cargo/config.toml defines the xtask \
                   alias, xtask/ exists and .ci/run calls the same command",
+    },
+    Known {
+        command: "cargo deny check licenses sources bans",
+        how: How::Files(cargo_deny_in_ci),
+        success: "not run here (.ci/run runs it with the cargo-deny it installs): deny.toml \
+                  exists and .ci/run runs the same command",
+    },
+    Known {
+        command: "cargo deny check advisories",
+        how: How::Files(cargo_deny_in_ci),
+        success: "not run here (its database comes from GitHub): deny.toml exists and .ci/run \
+                  runs the same command when the database can be fetched",
     },
     // --- docs/handout.md, "The same questions without AWS" ---
     Known {
@@ -620,6 +668,55 @@ fn checks_grade_the_starter(command: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo test -p checks -- --exact TASK`: only TASK is graded, and the pristine starter fails it.
+fn checks_grade_one_task(command: &str) -> Result<(), String> {
+    let task = command
+        .split_whitespace()
+        .last()
+        .ok_or("no task in the command")?;
+    if !checks::tasks::lab_tasks().any(|lab| lab == task) {
+        return Err(format!("{task} is not a lab task of checks::tasks::ALL"));
+    }
+    let _turn = one_at_a_time();
+    let output = run(command, &folder_of(command), &[])?;
+    let all = text(&output);
+    let verdicts = summary_verdicts(&all);
+    let expected: BTreeMap<String, String> = [(task.to_owned(), "FAIL".to_owned())].into();
+    if verdicts != expected || output.status.success() {
+        return Err(format!(
+            "`{command}` ({}) should grade {task} alone and fail it on the starter, got \
+             {verdicts:?}:\n{}",
+            output.status,
+            tail(&all)
+        ));
+    }
+    Ok(())
+}
+
+/// The handout's id-rule exercise on the pristine starter: every one of its tests fails.
+fn id_rule_tests_fail_on_the_starter(command: &str) -> Result<(), String> {
+    let _turn = one_at_a_time();
+    let output = run(command, &folder_of(command), &[])?;
+    let all = text(&output);
+    let results: Vec<&str> = all
+        .lines()
+        .filter(|line| line.starts_with("test telemetry::request_id::tests::"))
+        .collect();
+    let failed = results
+        .iter()
+        .filter(|line| line.ends_with("FAILED"))
+        .count();
+    if output.status.success() || failed < 3 || failed != results.len() {
+        return Err(format!(
+            "`{command}` ({}) should run the id rule's tests and fail every one on the \
+             starter: {results:?}\n{}",
+            output.status,
+            tail(&all)
+        ));
+    }
+    Ok(())
+}
+
 fn checks_grade_the_solution(command: &str) -> Result<(), String> {
     let _turn = one_at_a_time();
     let output = run(command, &folder_of(command), &[])?;
@@ -648,15 +745,25 @@ fn student_repo(command: &str) -> Result<(), String> {
         if !output.status.success() {
             return Err(format!("`{adjusted}` failed:\n{}", tail(&text(&output))));
         }
-        let readme = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
-        if !readme.contains("docs/handout.md") || !folder.join("starter/Cargo.toml").is_file() {
+        let template = folder.join("template");
+        let readme = std::fs::read_to_string(template.join("README.md")).unwrap_or_default();
+        if !readme.contains("docs/handout.md") || !template.join("starter/Cargo.toml").is_file() {
             return Err("no student README or no starter/ in the export".to_owned());
         }
-        if folder.join("solution").exists() {
+        if template.join("solution").exists() {
             return Err("the export holds solution/".to_owned());
         }
+        for side in [
+            "classroom50/autograder.py",
+            "gradescope/run_autograder",
+            "tutor/grade-class",
+        ] {
+            if !folder.join(side).is_file() {
+                return Err(format!("the export has no {side}"));
+            }
+        }
         let log = Command::new("git")
-            .current_dir(&folder)
+            .current_dir(&template)
             .args(["rev-list", "--count", "HEAD"])
             .output()
             .map_err(|error| format!("git: {error}"))?;
@@ -727,7 +834,7 @@ fn postgres_then_cargo_run(_command: &str) -> Result<(), String> {
         .get_or_init(|| {
             let docker_run = documented_starting_with("docker run ")?;
             let cargo_run = documented_starting_with("DATABASE_URL=")?;
-            let port = run_postgres_container(&docker_run)?;
+            let port = postgres_port()?;
             let result = cargo_run_starter(
                 &cargo_run,
                 &substitute(
@@ -739,6 +846,83 @@ fn postgres_then_cargo_run(_command: &str) -> Result<(), String> {
             result.map_err(|problem| format!("with the database of `{docker_run}`: {problem}"))
         })
         .clone()
+}
+
+/// The README's PostgreSQL container, started once for every command that needs it: its host port.
+static POSTGRES_PORT: OnceLock<Result<u16, String>> = OnceLock::new();
+
+fn postgres_port() -> Result<u16, String> {
+    POSTGRES_PORT
+        .get_or_init(|| run_postgres_container(&documented_starting_with("docker run ")?))
+        .clone()
+}
+
+/// The value of `-e NAME=value` in a `docker run` command.
+fn docker_run_env(docker_run: &str, name: &str) -> Result<String, String> {
+    docker_run
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix(&format!("{name}=")))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{docker_run}` sets no {name}"))
+}
+
+/// The handout's `export DATABASE_URL=...`, checked against the `docker run` it follows (same
+/// user, password, database and host port), with the port moved to that container's.
+fn exported_database_url() -> Result<String, String> {
+    let export = documented_starting_with("export DATABASE_URL=")?;
+    let docker_run = documented_starting_with("docker run ")?;
+    let host_port = docker_run
+        .split_whitespace()
+        .skip_while(|word| *word != "-p")
+        .nth(1)
+        .and_then(|mapping| mapping.split(':').nth(1))
+        .ok_or_else(|| format!("`{docker_run}` publishes no port as -p ADDRESS:PORT:5432"))?;
+    let expected = format!(
+        "export DATABASE_URL=postgres://{}:{}@localhost:{host_port}/{}",
+        docker_run_env(&docker_run, "POSTGRES_USER")?,
+        docker_run_env(&docker_run, "POSTGRES_PASSWORD")?,
+        docker_run_env(&docker_run, "POSTGRES_DB")?,
+    );
+    if export != expected {
+        return Err(format!(
+            "`{export}` does not name the database of `{docker_run}`: expected `{expected}`"
+        ));
+    }
+    let port = postgres_port()?;
+    substitute(
+        &export,
+        &format!("@localhost:{host_port}/"),
+        &format!("@localhost:{port}/"),
+    )
+}
+
+/// The handout's `cargo run` commands, in a shell that ran its `export DATABASE_URL=...` first
+/// (the export itself is followed by the handout's `cargo run -p starter`). `tee app.log` writes
+/// to a scratch folder instead, and the log must hold the app's line of the health request.
+fn handout_cargo_run(command: &str) -> Result<(), String> {
+    let export = exported_database_url()?;
+    let log = tempfile("handout-app.log")?;
+    let _ = std::fs::remove_file(&log);
+    let shell = if command.starts_with("export DATABASE_URL=") {
+        format!("{export} && cargo run -p starter")
+    } else if command.contains("tee app.log") {
+        let tee = format!("tee {}", shell_quote(&log.display().to_string()));
+        format!("{export} && {}", substitute(command, "tee app.log", &tee)?)
+    } else {
+        format!("{export} && {command}")
+    };
+    cargo_run_starter(command, &shell)?;
+    if command.contains("tee app.log") {
+        let captured = std::fs::read_to_string(&log)
+            .map_err(|error| format!("`{command}` wrote no app.log: {error}"))?;
+        if !captured.contains("/api/v1/health") {
+            return Err(format!(
+                "app.log lacks the line of GET /api/v1/health:\n{}",
+                tail(&captured)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The one documented command that starts with `prefix`.
@@ -899,8 +1083,7 @@ fn tempfile(name: &str) -> Result<PathBuf, String> {
 
 /// The starter built as the autograder builds it, running on a fresh database.
 fn start_starter() -> Result<testkit::AppProcess, String> {
-    let binary = checks::Target::app("starter")
-        .binary()
+    let binary = xtask::app_binary("starter")
         .map_err(|problem| format!("the starter does not build: {problem:?}"))?;
     let database = test_database()?;
     testkit::AppProcess::start(&binary, &database, &[])
@@ -1116,7 +1299,7 @@ fn diff_starter_solution(command: &str) -> Result<(), String> {
     let expected: BTreeSet<String> = [
         "Cargo.toml",
         "src/telemetry.rs",
-        "src/telemetry/",
+        "src/telemetry/request_id.rs",
         "tests/logs.rs",
     ]
     .into_iter()
@@ -1296,6 +1479,22 @@ fn kit_test_alias(command: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A `cargo deny` command: CI runs it as written, with the kit's configuration.
+fn cargo_deny_in_ci(command: &str) -> Result<(), String> {
+    if !kit_root().join("deny.toml").is_file() {
+        return Err("deny.toml is missing".to_owned());
+    }
+    let ci = read(".ci/run");
+    let runs_it = ci.lines().any(|line| {
+        let line = line.trim_start();
+        !line.starts_with('#') && line.contains(command)
+    });
+    if !runs_it {
+        return Err(format!(".ci/run does not run `{command}`"));
+    }
+    Ok(())
+}
+
 /// Every `.tf` file of terraform/, concatenated.
 fn terraform_text() -> Result<String, String> {
     let folder = kit_root().join("terraform");
@@ -1428,7 +1627,7 @@ fn xtask_command(command: &str) -> Result<(), String> {
         }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = checks::target::cargo_variables_of_this_test()
+    let output = xtask::cargo_variables_of_this_test()
         .fold(std::process::Command::new(cargo), |mut command, key| {
             command.env_remove(key);
             command

@@ -1,5 +1,6 @@
-//! The handout stays true: its field table and its Logs Insights queries name exactly the
-//! fields the solution emits, as recorded in the autograder's snapshot.
+//! The handout stays true: its field table is the grader's (`checks::log_format`), word for word,
+//! its sample line is a complete one, and its field table and Logs Insights queries name exactly
+//! the fields the solution emits, as recorded in the autograder's snapshot.
 
 use std::collections::BTreeSet;
 
@@ -20,13 +21,27 @@ fn section<'a>(handout: &'a str, title: &str) -> &'a str {
     &rest[..end]
 }
 
-/// The field names in the first column of the handout's field table.
-fn table_fields(handout: &str) -> BTreeSet<String> {
+/// The rows of the handout's field table, after its header: the lines from `| field |` on.
+fn table_lines(handout: &str) -> impl Iterator<Item = &str> {
     section(handout, "Structured logging")
         .lines()
         .skip_while(|line| !line.starts_with("| field |"))
         .skip(2)
         .take_while(|line| line.starts_with('|'))
+}
+
+/// The cells of one table row, trimmed.
+fn cells(row: &str) -> Vec<String> {
+    let inner = row.trim().trim_start_matches('|').trim_end_matches('|');
+    inner
+        .split('|')
+        .map(|cell| cell.trim().to_owned())
+        .collect()
+}
+
+/// The field names in the first column of the handout's field table.
+fn table_fields(handout: &str) -> BTreeSet<String> {
+    table_lines(handout)
         .flat_map(|line| {
             let first = line.split('|').nth(1).unwrap_or_default();
             first
@@ -105,6 +120,108 @@ fn the_field_table_matches_the_snapshot() {
     assert_eq!(
         table, snapshot,
         "docs/handout.md's field table and checks/snapshots/request_lines.snap disagree"
+    );
+}
+
+/// The grader's field table as the handout writes it: one row per field.
+fn graders_rows() -> Vec<Vec<String>> {
+    checks::log_format::FIELDS
+        .iter()
+        .map(|field| {
+            vec![
+                format!("`{}`", field.name),
+                field.on.to_owned(),
+                field.value.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn the_field_table_is_the_graders_word_for_word() {
+    let handout = read("docs/handout.md");
+    let rows: Vec<Vec<String>> = table_lines(&handout).map(cells).collect();
+    let expected = graders_rows();
+    for (row, want) in rows.iter().zip(&expected) {
+        assert_eq!(
+            row, want,
+            "docs/handout.md's field table differs from checks/src/log_format.rs"
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        expected.len(),
+        "docs/handout.md's field table and checks/src/log_format.rs have different rows:\n\
+         {rows:?}\n{expected:?}"
+    );
+}
+
+#[test]
+fn the_table_comparison_catches_a_changed_description() {
+    let handout = read("docs/handout.md");
+    let changed = handout.replace("path and query, exactly as sent", "the request path");
+    assert_ne!(
+        changed, handout,
+        "the handout describes `url` as the grader does"
+    );
+    let rows: Vec<Vec<String>> = table_lines(&changed).map(cells).collect();
+    assert_ne!(rows, graders_rows(), "a changed description must fail");
+}
+
+#[test]
+fn the_graders_fields_are_the_ones_the_solution_emits() {
+    let names: BTreeSet<String> = checks::log_format::FIELDS
+        .iter()
+        .map(|field| field.name.to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        snapshot_fields(),
+        "checks/src/log_format.rs and checks/snapshots/request_lines.snap disagree"
+    );
+    let every: Vec<_> = checks::log_format::every_line().collect();
+    assert_eq!(
+        every,
+        ["timestamp", "level", "location", "message", "hostname"],
+        "the fields on every line"
+    );
+}
+
+/// The ```json block of a section: the handout's sample line.
+fn json_block(text: &str) -> Option<&str> {
+    let start = text.find("```json\n")? + "```json\n".len();
+    let end = text[start..].find("```")? + start;
+    Some(text[start..end].trim())
+}
+
+#[test]
+fn the_sample_line_is_a_complete_request_finished_line() {
+    let handout = read("docs/handout.md");
+    let sample = json_block(section(&handout, "Structured logging"))
+        .expect("\"Structured logging\" shows a sample line in a ```json block");
+    assert!(!sample.contains('\n'), "the sample is one line: {sample}");
+    let line: Value = serde_json::from_str(sample).expect("the sample line is JSON");
+    let line = line.as_object().expect("a JSON object");
+    for field in &checks::log_format::FIELDS {
+        assert!(
+            line.contains_key(field.name),
+            "the sample line has no `{}`: {sample}",
+            field.name
+        );
+    }
+    assert_eq!(line["message"], "Request finished");
+    let id = line["request_id"].as_str().unwrap_or_default();
+    assert!(
+        id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+        "the sample's request_id looks like a fresh UUID: {id}"
+    );
+    assert!(
+        line["status"].is_u64() && line["latency_ms"].is_f64(),
+        "{sample}"
+    );
+    assert!(
+        line["url"].as_str().is_some_and(|url| url.contains('?')),
+        "the sample shows a url with its query: {sample}"
     );
 }
 

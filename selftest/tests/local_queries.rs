@@ -10,7 +10,8 @@ use testkit::AppProcess;
 const SECTION: &str = "## The same questions without AWS";
 const KNOWN_ID: &str = "local-queries-demo";
 
-/// The ```sh commands of the handout's section, in order.
+/// The jq commands of the handout's section, in order (the `cargo run` that captures the log is
+/// run by selftest/tests/doc_commands.rs).
 fn commands() -> Vec<String> {
     let handout =
         std::fs::read_to_string(format!("{}/../docs/handout.md", env!("CARGO_MANIFEST_DIR")))
@@ -25,6 +26,7 @@ fn commands() -> Vec<String> {
         .skip(1)
         .filter_map(|block| block.split("```").next())
         .map(|block| block.trim().to_owned())
+        .filter(|command| command.starts_with("jq "))
         .collect()
 }
 
@@ -52,8 +54,7 @@ fn run(command: &str, folder: &Path) -> Vec<Value> {
 /// Serves a known mix: three creates (one with the known id), two lists, three requests for
 /// `/api/v1/todos/undefined` (404) and two bad creates (400). Returns the log.
 async fn captured_log() -> Vec<String> {
-    let binary = checks::Target::app("solution")
-        .binary()
+    let binary = xtask::app_binary("solution")
         .unwrap_or_else(|problem| panic!("the solution builds: {problem:?}"));
     let database = testkit::fresh_database().await.expect("a database");
     let app = AppProcess::start(&binary, &database.url, &[]).expect("the app starts");

@@ -27,9 +27,8 @@ async fn the_solution_keeps_to_its_openapi_document() {
 }
 
 async fn start(app: &str) -> AppProcess {
-    let binary = checks::Target::app(app)
-        .binary()
-        .unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
+    let binary =
+        xtask::app_binary(app).unwrap_or_else(|problem| panic!("{app} builds: {problem:?}"));
     let database = testkit::fresh_database().await.expect("a database");
     AppProcess::start(&binary, &database.url, &[]).expect("the app starts")
 }
@@ -61,9 +60,15 @@ async fn keeps_to_its_document(app: &str) {
         }
     }
 
+    // schemathesis keeps its cache (crashes found, examples) in the folder it runs in: a
+    // temporary one, so that nothing of a run stays in the kit or steers the next run.
+    let scratch = tempfile::Builder::new()
+        .prefix("taskoverflow-schemathesis.")
+        .tempdir()
+        .expect("a temporary folder");
     // Only loopback: the document is read from, and the requests go to, this app.
     let mut command = Command::new("timeout");
-    command.args([
+    command.current_dir(scratch.path()).args([
         &format!("{}s", RUN_TIMEOUT.as_secs()),
         "schemathesis",
         "run",

@@ -1,11 +1,13 @@
 //! `diff -ru starter solution` must read like the lab's answer: the telemetry and the
-//! manifests differ, everything else is byte-identical.
+//! manifests differ, everything else is byte-identical. The starter has the id rule's file too
+//! (an exercise with its tests), so the answer's change to it is a diff, not a new file.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Paths (relative to the crate) that may differ. A directory entry covers all files in it.
+/// Paths (relative to the crate) that may differ. A directory entry covers all files in it (the
+/// answer may split its telemetry into more modules).
 const MAY_DIFFER: [&str; 4] = [
     "Cargo.toml",
     "src/telemetry.rs",
@@ -72,14 +74,39 @@ fn starter_and_solution_differ_only_in_the_lab_files() {
 #[test]
 fn the_lab_files_really_differ() {
     let differing = differing_paths();
-    for path in ["Cargo.toml", "src/telemetry.rs", "tests/logs.rs"] {
+    for path in [
+        "Cargo.toml",
+        "src/telemetry.rs",
+        "src/telemetry/request_id.rs",
+        "tests/logs.rs",
+    ] {
         assert!(
             differing.iter().any(|d| d == path),
             "{path} is the lab's change but is identical"
         );
     }
-    assert!(
-        differing.iter().any(|d| d.starts_with("src/telemetry/")),
-        "the solution's telemetry modules are missing"
+}
+
+/// The id rule's tests, from `mod tests` on: what the student makes pass.
+fn id_rule_tests(app: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(app)
+        .join("src/telemetry/request_id.rs");
+    let text = fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let start = text
+        .find("\nmod tests {")
+        .unwrap_or_else(|| panic!("{} has no `mod tests`", path.display()));
+    text[start..].to_owned()
+}
+
+#[test]
+fn the_id_rule_tests_are_the_same_in_the_starter_and_the_answer() {
+    assert_eq!(
+        id_rule_tests("starter"),
+        id_rule_tests("solution"),
+        "the answer must pass the very tests the starter hands out (only the `#[cfg(...)]` \
+         line above them differs)"
     );
 }

@@ -18,7 +18,11 @@ use checks::tasks;
 const FORBIDDEN_TEXT: &[&str] = &[
     "solution/",
     "solved/",
-    "CHECKS_TARGET=solution",
+    "CHECKS_TARGET",
+    "CHECKS_SKIP_LAB",
+    "CHECKS_K6",
+    "CHECKS_TFVARS",
+    "CHECKS_RESULTS",
     "APP=solution",
     "app=solution",
     "tutor.md",
@@ -48,17 +52,16 @@ const FORBIDDEN_PATHS: &[&str] = &[
 ];
 
 fn kit_root() -> PathBuf {
-    checks::target::kit_root()
+    xtask::kit_root()
 }
 
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // As in the grader's own nested builds: a build script that watches one of the running
     // test's variables would rebuild half the dependencies.
-    for key in checks::target::cargo_variables_of_this_test() {
+    for key in xtask::cargo_variables_of_this_test() {
         command.env_remove(key);
     }
-    command.env_remove("CHECKS_SKIP_LAB");
     command
 }
 
@@ -89,7 +92,8 @@ impl Export {
             "cargo xtask student-repo failed:\n{}",
             text(&output)
         );
-        Self(dir)
+        // The repository students start from; the grading sides are beside it.
+        Self(dir.join("template"))
     }
 
     fn git_status(&self) -> String {
@@ -110,7 +114,6 @@ impl Export {
             .current_dir(&self.0)
             .args(args)
             .env("CARGO_TARGET_DIR", target)
-            .env("CHECKS_RESULTS", self.0.join("target/checks/results.json"))
             .output()
             .expect("cargo runs")
     }
@@ -118,7 +121,9 @@ impl Export {
 
 impl Drop for Export {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+        if let Some(export) = self.0.parent() {
+            let _ = fs::remove_dir_all(export);
+        }
     }
 }
 
@@ -176,7 +181,7 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
         "terraform/task-size.auto.tfvars",
         "docs/handout.md",
         "docs/api.md",
-        ".github/workflows/classroom.yml",
+        "checks/template-files.sha256",
         ".gitignore",
         "Cargo.lock",
     ] {

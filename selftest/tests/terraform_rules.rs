@@ -9,6 +9,8 @@
 
 #[path = "terraform_rules/config.rs"]
 mod config;
+#[path = "terraform_rules/glob.rs"]
+mod glob;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -88,6 +90,14 @@ fn violations(dir: &Path, overrides: &[PathBuf]) -> Vec<String> {
     fargate_sizes_checked_at_plan(&config, &mut found);
     database_user_checked_at_plan(&config, &mut found);
     deployments_roll_back(&config, &mut found);
+    deployments_fail_within_minutes(&config, &mut found);
+    stopped_tasks_are_reported(&config, &mut found);
+    preflight_comes_first(&config, &mut found);
+    image_tag_covers_the_build_context(dir, &config, &mut found);
+    password_from_a_secret(&config, &mut found);
+    read_only_root_filesystem(&config, &mut found);
+    architecture_is_a_choice(&config, &mut found);
+    service_reaches_only_the_database(&config, &mut found);
     database_tls(&config, &mut found);
     queries_use_logged_fields(&config, &mut found);
     queries_leave_out_health_checks(&config, &mut found);
@@ -488,92 +498,74 @@ fn refers_to(expr: &Expression, kind: &str, name: &str) -> bool {
 }
 
 /// The log group `taskoverflow`: the app creates it itself when it runs with lab credentials, so
-/// `terraform apply` must create it only if it is missing (and keep the rules that tie the app,
-/// the saved queries and the dashboard to it).
+/// Terraform manages it as a resource (its retention applied on every change) that an `import`
+/// block adopts when it exists already; the app, the saved queries and the dashboard use it.
 fn log_group(config: &Config, found: &mut Vec<String>) {
-    for (file, name, block) in config.resources("aws_cloudwatch_log_group") {
-        if string_value(config, attribute(block.body(), "name")).as_deref() == Some(APP_LOG_GROUP) {
-            found.push(format!(
-                "{}: aws_cloudwatch_log_group.{name}: the app creates the log group \
-                 \"{APP_LOG_GROUP}\" when it runs with lab credentials, so this resource fails \
-                 the first apply with ResourceAlreadyExistsException; create the group only if it \
-                 is missing",
-                file.name
-            ));
-        }
-    }
-    let ensured: Vec<_> = config
-        .resources("terraform_data")
+    let groups: Vec<_> = config
+        .resources("aws_cloudwatch_log_group")
         .filter(|(_, _, block)| {
-            let input =
-                attribute(block.body(), "input").and_then(|input| config.evaluate(input).ok());
-            input
-                .as_ref()
-                .and_then(Value::as_object)
-                .and_then(|input| input.get("name"))
-                == Some(&Value::String(APP_LOG_GROUP.to_owned()))
+            string_value(config, attribute(block.body(), "name")).as_deref() == Some(APP_LOG_GROUP)
         })
         .collect();
-    let [(file, group, block)] = ensured.as_slice() else {
+    let [(file, group, block)] = groups.as_slice() else {
         found.push(format!(
-            "there should be one terraform_data with input.name = \"{APP_LOG_GROUP}\" that creates \
-             the app's log group unless it exists, but there are {}",
-            ensured.len()
+            "there should be one aws_cloudwatch_log_group named \"{APP_LOG_GROUP}\" (the app's \
+             log group), but there are {}",
+            groups.len()
         ));
         return;
     };
-    let command = |on_destroy: bool| -> String {
-        block
-            .body()
-            .blocks()
-            .filter(|inner| inner.identifier() == "provisioner")
-            .filter(|provisioner| {
-                attribute(provisioner.body(), "when")
-                    .is_some_and(|when| when.to_string().trim() == "destroy")
-                    == on_destroy
-            })
-            .filter_map(|provisioner| attribute(provisioner.body(), "command"))
-            .filter_map(|command| config.render(command, "?"))
-            .collect()
-    };
-    let (create, destroy) = (command(false), command(true));
-    let needs = [
-        (&create, "create-log-group", "creates the group"),
-        (
-            &create,
-            "ResourceAlreadyExistsException",
-            "goes on when the group exists already",
-        ),
-        (&create, "put-retention-policy", "sets the retention"),
-        (&destroy, "delete-log-group", "deletes the group on destroy"),
-    ];
-    for (text, needle, what) in needs {
-        if !text.contains(needle) {
-            found.push(format!(
-                "{}: terraform_data.{group}: no provisioner {what} (`{needle}`)",
-                file.name
-            ));
+    let retention_managed = attribute(block.body(), "retention_in_days")
+        .is_some_and(|days| matches!(config.evaluate(days), Ok(Value::Number(_))));
+    if !retention_managed {
+        found.push(format!(
+            "{}: aws_cloudwatch_log_group.{group}: retention_in_days must be set here, as a \
+             number: only a retention the resource manages is applied when it changes",
+            file.name
+        ));
+    }
+    let adopting: Vec<_> = config
+        .blocks("import")
+        .filter(|(_, import)| {
+            attribute(import.body(), "to").and_then(path_of)
+                == Some(vec![
+                    "aws_cloudwatch_log_group".to_owned(),
+                    (*group).to_owned(),
+                ])
+        })
+        .collect();
+    match adopting.as_slice() {
+        [] => found.push(format!(
+            "{}: aws_cloudwatch_log_group.{group}: no import block adopts an existing \
+             \"{APP_LOG_GROUP}\" group: when the app created it before the first apply, that apply \
+             fails with ResourceAlreadyExistsException",
+            file.name
+        )),
+        [(import_file, import)] => {
+            let conditional = attribute(import.body(), "for_each")
+                .is_some_and(|each| references(each).iter().any(|(root, _)| root == "data"));
+            if !conditional {
+                found.push(format!(
+                    "{}: the import block of aws_cloudwatch_log_group.{group} must adopt the \
+                     group only when it exists (a for_each over a data source listing the \
+                     groups): importing a missing group fails the apply",
+                    import_file.name
+                ));
+            }
         }
+        _ => found.push(format!(
+            "more than one import block adopts aws_cloudwatch_log_group.{group}"
+        )),
     }
 
-    // Everything that names the group takes it from there.
+    // Everything that names the group takes it from the resource.
     let mut app_uses_it = false;
     for (_, _, definition) in config.resources("aws_ecs_task_definition") {
         if let Some(containers) = attribute(definition.body(), "container_definitions") {
             walk(containers, &mut |expr| {
-                if let Expression::Object(object) = expr {
-                    let entry = |wanted: &str| {
-                        object
-                            .iter()
-                            .find(|(key, _)| key_name(key) == Some(wanted))
-                            .map(|(_, value)| value)
-                    };
-                    if let (Some(name), Some(value)) = (entry("name"), entry("value")) {
-                        if constant(name) == Ok(Value::String("LOG_GROUP".to_owned()))
-                            && refers_to(value, "terraform_data", group)
-                        {
-                            app_uses_it = true;
-                        }
+                if let Some((name, value)) = entry_of(expr, "value") {
+                    if name == "LOG_GROUP" && refers_to(value, "aws_cloudwatch_log_group", group) {
+                        app_uses_it = true;
                     }
                 }
             });
@@ -581,31 +573,50 @@ fn log_group(config: &Config, found: &mut Vec<String>) {
     }
     if !app_uses_it {
         found.push(format!(
-            "the ECS task's LOG_GROUP must be terraform_data.{group}.output.name"
+            "the ECS task's LOG_GROUP must be aws_cloudwatch_log_group.{group}.name"
         ));
     }
     for (query_file, name, query) in config.resources("aws_cloudwatch_query_definition") {
         if !attribute(query.body(), "log_group_names")
-            .is_some_and(|names| refers_to(names, "terraform_data", group))
+            .is_some_and(|names| refers_to(names, "aws_cloudwatch_log_group", group))
         {
             found.push(format!(
                 "{}: aws_cloudwatch_query_definition.{name}: log_group_names must be \
-                 [terraform_data.{group}.output.name]",
+                 [aws_cloudwatch_log_group.{group}.name]",
                 query_file.name
             ));
         }
     }
     for (dashboard_file, name, dashboard) in config.resources("aws_cloudwatch_dashboard") {
         if !attribute(dashboard.body(), "dashboard_body")
-            .is_some_and(|body| refers_to(body, "terraform_data", group))
+            .is_some_and(|body| refers_to(body, "aws_cloudwatch_log_group", group))
         {
             found.push(format!(
                 "{}: aws_cloudwatch_dashboard.{name}: its queries must read \
-                 terraform_data.{group}.output.name",
+                 aws_cloudwatch_log_group.{group}.name",
                 dashboard_file.name
             ));
         }
     }
+}
+
+/// An object such as `{ name = "X", value = ... }` (an environment entry, or `valueFrom` for a
+/// secret): its constant name and the expression under `key`.
+fn entry_of<'a>(expr: &'a Expression, key: &str) -> Option<(String, &'a Expression)> {
+    let Expression::Object(object) = expr else {
+        return None;
+    };
+    let entry = |wanted: &str| {
+        object
+            .iter()
+            .find(|(found, _)| key_name(found) == Some(wanted))
+            .map(|(_, value)| value)
+    };
+    let name = match constant(entry("name")?) {
+        Ok(Value::String(name)) => name,
+        _ => return None,
+    };
+    Some((name, entry(key)?))
 }
 
 /// Whether every `validation` of `variable "<variable>"` passes with the variable set to
@@ -1236,6 +1247,485 @@ fn queries_use_logged_fields(config: &Config, found: &mut Vec<String>) {
     }
 }
 
+// --- a failed deployment, the preflight, the image, the secret, the container -------------
+
+/// A Go duration as Terraform's `timeouts` take it ("10m", "900s", "1h30m"), in seconds.
+fn duration_seconds(text: &str) -> Option<u64> {
+    let mut total = 0.0;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let value: f64 = number.parse().ok()?;
+        number.clear();
+        total += value
+            * match c {
+                'h' => 3600.0,
+                'm' => 60.0,
+                's' => 1.0,
+                _ => return None,
+            };
+    }
+    (number.is_empty() && !text.is_empty()).then_some(total as u64)
+}
+
+/// A first deployment that cannot become healthy has nothing to roll back to: the apply waits
+/// for it until the service's create timeout, which must be at most 15 minutes.
+fn deployments_fail_within_minutes(config: &Config, found: &mut Vec<String>) {
+    for (file, name, service) in config.resources("aws_ecs_service") {
+        let create = service
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "timeouts")
+            .find_map(|timeouts| string_value(config, attribute(timeouts.body(), "create")));
+        let seconds = create.as_deref().and_then(duration_seconds);
+        if seconds.is_none_or(|seconds| seconds > 15 * 60) {
+            found.push(format!(
+                "{}: aws_ecs_service.{name}: needs timeouts {{ create = ... }} of at most 15 \
+                 minutes (it is {create:?}): a first deployment that cannot become healthy \
+                 otherwise hangs for the provider's default 20",
+                file.name
+            ));
+        }
+    }
+}
+
+/// The commands a `terraform_data`'s create-time provisioners run, as far as they can be known.
+fn provisioner_commands(config: &Config, block: &Block) -> String {
+    block
+        .body()
+        .blocks()
+        .filter(|inner| inner.identifier() == "provisioner")
+        .filter(|provisioner| attribute(provisioner.body(), "when").is_none())
+        .filter_map(|provisioner| attribute(provisioner.body(), "command"))
+        .filter_map(|command| config.render(command, "?"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `terraform_data` resources whose provisioners run a command containing `needle`.
+fn runners<'a>(config: &'a Config, needle: &str) -> Vec<(&'a File, &'a str, &'a Block)> {
+    config
+        .resources("terraform_data")
+        .filter(|(_, _, block)| provisioner_commands(config, block).contains(needle))
+        .collect()
+}
+
+/// Every resource, data source and local that `block` uses, directly or through others (its
+/// `depends_on` included), as (kind, name) with `local` for locals.
+fn dependencies(config: &Config, block: &Block) -> BTreeSet<(String, String)> {
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let add_from = |body: &Body, pending: &mut Vec<(String, String)>| {
+        attributes_in(body, &mut |_, expr| pending.extend(references(expr)));
+    };
+    add_from(block.body(), &mut pending);
+    while let Some((kind, name)) = pending.pop() {
+        if !seen.insert((kind.clone(), name.clone())) {
+            continue;
+        }
+        match kind.as_str() {
+            "local" => {
+                if let Some(expr) = config.local_expr(&name) {
+                    pending.extend(references(expr));
+                }
+            }
+            "var" | "path" | "each" | "self" | "count" => {}
+            "data" => {}
+            _ => {
+                if let Some((_, _, used)) =
+                    config.resources(&kind).find(|(_, found, _)| *found == name)
+                {
+                    add_from(used.body(), &mut pending);
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// The preflight runs before anything that costs money or time: the database, the load
+/// balancer and the image build each depend on it.
+fn preflight_comes_first(config: &Config, found: &mut Vec<String>) {
+    let preflights = runners(config, "preflight");
+    let [(preflight_file, preflight, preflight_block)] = preflights.as_slice() else {
+        found.push(format!(
+            "there should be one terraform_data that runs the preflight (scripts/preflight.sh), \
+             but there are {}",
+            preflights.len()
+        ));
+        return;
+    };
+    let needed = ("terraform_data".to_owned(), (*preflight).to_owned());
+    let mut costly: Vec<(&File, String, &Block)> = Vec::new();
+    for kind in ["aws_db_instance", "aws_lb"] {
+        for (file, name, block) in config.resources(kind) {
+            costly.push((file, format!("{kind}.{name}"), block));
+        }
+    }
+    for (file, name, block) in runners(config, "docker build") {
+        costly.push((
+            file,
+            format!("terraform_data.{name} (the image build)"),
+            block,
+        ));
+    }
+    for (file, what, block) in costly {
+        if !dependencies(config, block).contains(&needed) {
+            found.push(format!(
+                "{}: {what} does not wait for terraform_data.{preflight}: add it to depends_on, \
+                 so that a missing tool or expired credentials stop the apply before it costs \
+                 anything",
+                file.name
+            ));
+        }
+    }
+    let shell_checked = preflight_block
+        .body()
+        .blocks()
+        .filter(|inner| inner.identifier() == "lifecycle")
+        .flat_map(|lifecycle| lifecycle.body().blocks())
+        .filter(|inner| inner.identifier() == "precondition")
+        .filter_map(|precondition| attribute(precondition.body(), "condition"))
+        .any(|condition| condition.to_string().contains("fileexists"));
+    if !shell_checked {
+        found.push(format!(
+            "{}: terraform_data.{preflight}: needs a precondition that the shell exists \
+             (fileexists), so that a machine without /bin/sh fails at plan",
+            preflight_file.name
+        ));
+    }
+}
+
+/// While the service deploys, a check reports why new tasks stop: it runs when the task
+/// definition changes and does not wait for the service (which would only end at the timeout).
+fn stopped_tasks_are_reported(config: &Config, found: &mut Vec<String>) {
+    let checks = runners(config, "deployment-check");
+    let [(file, name, block)] = checks.as_slice() else {
+        found.push(format!(
+            "there should be one terraform_data that runs scripts/deployment-check.sh, but there \
+             are {}",
+            checks.len()
+        ));
+        return;
+    };
+    let triggered = attribute(block.body(), "triggers_replace").is_some_and(|triggers| {
+        references(triggers)
+            .iter()
+            .any(|(kind, _)| kind == "aws_ecs_task_definition")
+    });
+    let waits_for_service = dependencies(config, block)
+        .iter()
+        .any(|(kind, _)| kind == "aws_ecs_service");
+    if !triggered || waits_for_service {
+        found.push(format!(
+            "{}: terraform_data.{name}: must run for every new task definition (triggers_replace) \
+             alongside the service's deployment, not after it (no dependency on aws_ecs_service)",
+            file.name
+        ));
+    }
+}
+
+/// The file that defines `local.NAME`, as messages print it.
+fn local_file(config: &Config, name: &str) -> String {
+    config
+        .blocks("locals")
+        .find(|(_, block)| block.body().attributes().any(|local| local.key() == name))
+        .map_or_else(|| "terraform/".to_owned(), |(file, _)| file.name.clone())
+}
+
+/// Whether an expression calls a function named `name...` anywhere inside it.
+fn calls(expr: &Expression, wanted: &[&str]) -> bool {
+    let mut found = false;
+    walk(expr, &mut |expr| {
+        if let Expression::FuncCall(call) = expr {
+            found |= wanted.contains(&call.name.to_string().as_str());
+        }
+    });
+    found
+}
+
+/// The image's tag changes with every file the image is built from: `local.image_sources` is
+/// the Docker build context (the repository minus .dockerignore) and the Dockerfile, and the
+/// image build is triggered by a hash of those files.
+fn image_tag_covers_the_build_context(dir: &Path, config: &Config, found: &mut Vec<String>) {
+    let file = local_file(config, "image_sources");
+    let root = dir.join("..");
+    let mut expected = match glob::docker_context(&root) {
+        Ok(files) => files,
+        Err(error) => {
+            found.push(format!("cannot work out the Docker build context: {error}"));
+            return;
+        }
+    };
+    if root.join("Dockerfile").is_file() && !expected.iter().any(|f| f == "Dockerfile") {
+        expected.push("Dockerfile".to_owned());
+        expected.sort();
+    }
+    let listed: Option<Vec<String>> = config.local_value("image_sources").and_then(|value| {
+        value
+            .as_array()?
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect()
+    });
+    let Some(listed) = listed else {
+        found.push(format!(
+            "{file}: local.image_sources (the files the image's tag hashes) cannot be worked out \
+             before `terraform apply`"
+        ));
+        return;
+    };
+    let left_out: Vec<&String> = expected.iter().filter(|f| !listed.contains(f)).collect();
+    if let Some(first) = left_out.first() {
+        found.push(format!(
+            "{file}: local.image_sources leaves out {} file(s) of the Docker build context, first \
+             {first}: a change to them would keep the image's tag, and `terraform apply` would \
+             deploy nothing",
+            left_out.len()
+        ));
+    }
+    let extra: Vec<&String> = listed.iter().filter(|f| !expected.contains(f)).collect();
+    if let Some(first) = extra.first() {
+        found.push(format!(
+            "{file}: local.image_sources lists {} file(s) Docker does not send, first {first}",
+            extra.len()
+        ));
+    }
+    let hashes = [
+        "filesha256",
+        "filesha1",
+        "filesha512",
+        "filemd5",
+        "filebase64sha256",
+    ];
+    for (build_file, name, block) in runners(config, "docker build") {
+        let used = dependencies(config, block);
+        let hashed = used.iter().any(|(kind, local)| {
+            kind == "local"
+                && config.local_expr(local).is_some_and(|expr| {
+                    calls(expr, &hashes)
+                        && references(expr)
+                            .iter()
+                            .any(|(root, used)| root == "local" && used == "image_sources")
+                })
+        });
+        if !hashed {
+            found.push(format!(
+                "{}: terraform_data.{name}: its triggers must use a hash of the files in \
+                 local.image_sources ({})",
+                build_file.name,
+                hashes.join(", ")
+            ));
+        }
+    }
+}
+
+/// The task definition of `config`'s ECS task: every container definition object in it.
+fn container_definitions(config: &Config) -> Vec<(&File, &str, &Expression)> {
+    config
+        .resources("aws_ecs_task_definition")
+        .filter_map(|(file, name, block)| {
+            attribute(block.body(), "container_definitions").map(|expr| (file, name, expr))
+        })
+        .collect()
+}
+
+/// The value under `key` in an object expression.
+fn object_entry<'a>(expr: &'a Expression, key: &str) -> Option<&'a Expression> {
+    let Expression::Object(object) = expr else {
+        return None;
+    };
+    object
+        .iter()
+        .find(|(found, _)| key_name(found) == Some(key))
+        .map(|(_, value)| value)
+}
+
+/// The database password reaches the task through a secret the task definition names, and
+/// nothing in the task's environment carries it.
+fn password_from_a_secret(config: &Config, found: &mut Vec<String>) {
+    for (file, name, definitions) in container_definitions(config) {
+        let mut from_secret = false;
+        let mut in_environment = Vec::new();
+        walk(definitions, &mut |expr| {
+            if let Some(secrets) = object_entry(expr, "secrets") {
+                walk(secrets, &mut |entry| {
+                    if let Some((_, source)) = entry_of(entry, "valueFrom") {
+                        from_secret |= references(source).iter().any(|(kind, _)| {
+                            kind == "aws_secretsmanager_secret" || kind == "aws_ssm_parameter"
+                        });
+                    }
+                });
+            }
+            if let Some(environment) = object_entry(expr, "environment") {
+                walk(environment, &mut |entry| {
+                    if let Some((variable, value)) = entry_of(entry, "value") {
+                        let mut used = references(value);
+                        let mut seen = BTreeSet::new();
+                        while let Some((kind, local)) = used.pop() {
+                            if kind == "random_password" {
+                                in_environment.push(variable.clone());
+                            } else if kind == "local" && seen.insert(local.clone()) {
+                                if let Some(expr) = config.local_expr(&local) {
+                                    used.extend(references(expr));
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        if !from_secret {
+            found.push(format!(
+                "{}: aws_ecs_task_definition.{name}: the database password must come from a \
+                 secret the task definition names (secrets = [{{ name, valueFrom = \
+                 aws_secretsmanager_secret... }}])",
+                file.name
+            ));
+        }
+        for variable in in_environment {
+            found.push(format!(
+                "{}: aws_ecs_task_definition.{name}: the environment variable {variable} carries \
+                 the generated password in plain text, readable by anyone who can describe the \
+                 task definition",
+                file.name
+            ));
+        }
+    }
+}
+
+/// The container's root filesystem is read-only.
+fn read_only_root_filesystem(config: &Config, found: &mut Vec<String>) {
+    for (file, name, definitions) in container_definitions(config) {
+        let mut read_only = false;
+        walk(definitions, &mut |expr| {
+            read_only |= object_entry(expr, "readonlyRootFilesystem")
+                .is_some_and(|value| constant(value) == Ok(Value::Bool(true)));
+        });
+        if !read_only {
+            found.push(format!(
+                "{}: aws_ecs_task_definition.{name}: the container needs readonlyRootFilesystem = \
+                 true",
+                file.name
+            ));
+        }
+    }
+}
+
+/// The CPU architecture is a validated choice, and the task and the image build follow it.
+fn architecture_is_a_choice(config: &Config, found: &mut Vec<String>) {
+    let text = |value: &str| Value::String(value.to_owned());
+    check_validation(
+        config,
+        "cpu_architecture",
+        &[text("auto"), text("x86_64"), text("arm64")],
+        &[text("amd64"), text("ARM64"), text("aarch64"), text("")],
+        found,
+    );
+    for (choice, ecs, platform) in [
+        ("x86_64", "X86_64", "linux/amd64"),
+        ("arm64", "ARM64", "linux/arm64"),
+    ] {
+        let chosen = config.with_variables(&[("cpu_architecture", text(choice))]);
+        for (file, name, definition) in chosen.resources("aws_ecs_task_definition") {
+            let architecture = definition
+                .body()
+                .blocks()
+                .find(|inner| inner.identifier() == "runtime_platform")
+                .and_then(|platform| {
+                    string_value(&chosen, attribute(platform.body(), "cpu_architecture"))
+                });
+            if architecture.as_deref() != Some(ecs) {
+                found.push(format!(
+                    "{}: aws_ecs_task_definition.{name}: with cpu_architecture = \"{choice}\" the \
+                     task's runtime_platform.cpu_architecture must be {ecs}, not {architecture:?}",
+                    file.name
+                ));
+            }
+        }
+        for (file, name, block) in runners(&chosen, "docker build") {
+            if !provisioner_commands(&chosen, block).contains(&format!("--platform {platform}")) {
+                found.push(format!(
+                    "{}: terraform_data.{name}: with cpu_architecture = \"{choice}\" the image \
+                     must be built with --platform {platform}",
+                    file.name
+                ));
+            }
+        }
+    }
+}
+
+/// The service's tasks send PostgreSQL traffic to the database's security group only.
+fn service_reaches_only_the_database(config: &Config, found: &mut Vec<String>) {
+    let service_groups: BTreeSet<String> = config
+        .resources("aws_ecs_service")
+        .flat_map(|(_, _, block)| {
+            block
+                .body()
+                .blocks()
+                .filter(|inner| inner.identifier() == "network_configuration")
+                .filter_map(|inner| attribute(inner.body(), "security_groups"))
+                .flat_map(security_groups_in)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let database_groups: BTreeSet<String> = config
+        .resources("aws_db_instance")
+        .filter_map(|(_, _, block)| attribute(block.body(), "vpc_security_group_ids"))
+        .flat_map(security_groups_in)
+        .collect();
+    let port = |body: &Body, key: &str| {
+        attribute(body, key).and_then(|value| match config.evaluate(value) {
+            Ok(Value::Number(number)) => number.as_f64(),
+            _ => None,
+        })
+    };
+    let reaches_5432 = |body: &Body| matches!((port(body, "from_port"), port(body, "to_port")), (Some(from), Some(to)) if from <= 5432.0 && 5432.0 <= to);
+    for (file, name, rule) in config.resources("aws_vpc_security_group_egress_rule") {
+        let from_service = attribute(rule.body(), "security_group_id")
+            .map(security_groups_in)
+            .is_some_and(|groups| !groups.is_disjoint(&service_groups));
+        if !from_service || !reaches_5432(rule.body()) {
+            continue;
+        }
+        let to = attribute(rule.body(), "referenced_security_group_id")
+            .map(security_groups_in)
+            .unwrap_or_default();
+        if to.is_empty() || !to.is_subset(&database_groups) {
+            found.push(format!(
+                "{}: aws_vpc_security_group_egress_rule.{name}: the service's PostgreSQL traffic \
+                 may only go to the database's security group (referenced_security_group_id), \
+                 not to an address range",
+                file.name
+            ));
+        }
+    }
+    for (file, name, group) in config.resources("aws_security_group") {
+        if !service_groups.contains(name) {
+            continue;
+        }
+        for egress in group
+            .body()
+            .blocks()
+            .filter(|inner| inner.identifier() == "egress")
+        {
+            let to = attribute(egress.body(), "security_groups")
+                .map(security_groups_in)
+                .unwrap_or_default();
+            if reaches_5432(egress.body()) && (to.is_empty() || !to.is_subset(&database_groups)) {
+                found.push(format!(
+                    "{}: aws_security_group.{name}: the service's PostgreSQL traffic may only go \
+                     to the database's security group, not to an address range",
+                    file.name
+                ));
+            }
+        }
+    }
+}
+
 // --- copies with one planted mistake -------------------------------------------------------
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -1266,6 +1756,18 @@ fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     }
     let dir = root.join("terraform");
     copy_dir(&terraform_dir(), &dir);
+    // The image's tag hashes the Docker build context beside terraform/: copy what Docker sends.
+    let kit = terraform_dir().join("..");
+    let context = glob::docker_context(&kit).expect("the build context");
+    for file in context
+        .iter()
+        .map(String::as_str)
+        .chain([".dockerignore", "Dockerfile"])
+    {
+        let to = root.join(file);
+        fs::create_dir_all(to.parent().expect("a folder")).expect("create a folder");
+        fs::copy(kit.join(file), &to).expect("copy a context file");
+    }
     change(&dir);
     dir
 }
@@ -1430,8 +1932,13 @@ fn a_literal_password_breaks_exactly_that_rule() {
 #[test]
 fn a_password_written_into_the_database_url_breaks_exactly_that_rule() {
     let dir = mutated("password-in-url", |dir| {
-        let find = ":${random_password.database.result}@";
-        replace_once(dir, "database.tf", find, ":hunter2hunter2@");
+        let find = "postgres://${var.db_username}@";
+        replace_once(
+            dir,
+            "database.tf",
+            find,
+            "postgres://${var.db_username}:hunter2hunter2@",
+        );
     });
     assert_eq!(
         violations(&dir, &[]),
@@ -1522,36 +2029,260 @@ fn only_violation(dir: &Path) -> String {
 }
 
 #[test]
-fn a_log_group_resource_for_the_apps_group_breaks_exactly_that_rule() {
-    let dir = mutated("log-group-resource", |dir| {
-        fs::write(
-            dir.join("extra.tf"),
-            "resource \"aws_cloudwatch_log_group\" \"app\" {\n  name = \"taskoverflow\"\n}\n",
-        )
-        .expect("write extra.tf");
+fn a_log_group_retention_the_resource_does_not_manage_breaks_exactly_that_rule() {
+    let dir = mutated("log-group-retention", |dir| {
+        replace_once(dir, "logs.tf", "  retention_in_days = 14\n", "");
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/logs.tf: aws_cloudwatch_log_group.app: retention_in_days must be set here, as \
+         a number: only a retention the resource manages is applied when it changes"
+    );
+}
+
+#[test]
+fn a_log_group_without_the_import_of_an_existing_one_breaks_exactly_that_rule() {
+    let dir = mutated("log-group-no-import", |dir| {
+        let path = dir.join("logs.tf");
+        let text = fs::read_to_string(&path).expect("logs.tf");
+        let start = text.find("import {").expect("an import block");
+        let end = start + text[start..].find("\n}\n").expect("its end") + 3;
+        fs::write(&path, format!("{}{}", &text[..start], &text[end..])).expect("write logs.tf");
     });
     let found = only_violation(&dir);
     assert!(
-        found.starts_with("terraform/extra.tf: aws_cloudwatch_log_group.app: the app creates")
+        found.starts_with("terraform/logs.tf: aws_cloudwatch_log_group.app: no import block")
             && found.contains("ResourceAlreadyExistsException"),
+        "{found}"
+    );
+
+    let dir = mutated("log-group-unconditional-import", |dir| {
+        replace_line(
+            dir,
+            "logs.tf",
+            "for_each = contains(",
+            "for_each = toset([local.app_log_group])",
+        );
+    });
+    assert!(
+        only_violation(&dir).contains("only when it exists"),
+        "{:?}",
+        violations(&dir, &[])
+    );
+}
+
+#[test]
+fn a_service_that_waits_the_default_twenty_minutes_breaks_exactly_that_rule() {
+    let dir = mutated("service-timeout", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "create = \"${local.deployment_timeout_minutes}m\"",
+            "create = \"20m\"",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecs.tf: aws_ecs_service.app: needs timeouts { create = ... } of at most 15 \
+         minutes (it is Some(\"20m\")): a first deployment that cannot become healthy otherwise \
+         hangs for the provider's default 20"
+    );
+    assert_eq!(duration_seconds("10m"), Some(600));
+    assert_eq!(duration_seconds("1h30m"), Some(5400));
+    assert_eq!(duration_seconds("900s"), Some(900));
+    assert_eq!(duration_seconds("ten"), None);
+}
+
+#[test]
+fn a_database_created_before_the_preflight_breaks_exactly_that_rule() {
+    let dir = mutated("no-preflight-first", |dir| {
+        replace_once(
+            dir,
+            "database.tf",
+            "\n  depends_on = [terraform_data.preflight]\n",
+            "\n",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/database.tf: aws_db_instance.main does not wait for terraform_data.preflight: \
+         add it to depends_on, so that a missing tool or expired credentials stop the apply \
+         before it costs anything"
+    );
+    let dir = mutated("no-preflight-image", |dir| {
+        replace_once(
+            dir,
+            "ecr.tf",
+            "\n  depends_on = [terraform_data.preflight]\n",
+            "\n",
+        );
+    });
+    assert!(
+        only_violation(&dir)
+            .starts_with("terraform/ecr.tf: terraform_data.image (the image build) does not wait"),
+        "{:?}",
+        violations(&dir, &[])
+    );
+}
+
+#[test]
+fn an_image_tag_from_a_hand_kept_list_breaks_exactly_that_rule() {
+    let dir = mutated("hand-kept-sources", |dir| {
+        replace_once(
+            dir,
+            "ecr.tf",
+            "image_sources = sort(concat([\"Dockerfile\"], [",
+            "image_sources = sort(concat([\"Dockerfile\"], [for file in fileset(local.context, \"{Cargo.toml,Cargo.lock,starter/**,shipper/**}\") : file], [",
+        );
+        replace_once(
+            dir,
+            "ecr.tf",
+            "for file, verdicts in local.context_verdicts : file if verdicts[length(verdicts) - 1] && file != \"Dockerfile\"",
+            "for file, verdicts in local.context_verdicts : file if false",
+        );
+    });
+    let found = only_violation(&dir);
+    assert!(
+        found.starts_with("terraform/ecr.tf: local.image_sources leaves out ")
+            && found.contains("first api/"),
         "{found}"
     );
 }
 
 #[test]
-fn a_log_group_step_that_fails_on_an_existing_group_breaks_exactly_that_rule() {
-    let dir = mutated("log-group-exists", |dir| {
-        replace_line(
+fn a_context_file_the_tag_does_not_cover_breaks_exactly_that_rule() {
+    // A new folder let into the build context without the tag following it: here the tag's
+    // list stops reading .dockerignore's `!` lines after the first.
+    let dir = mutated("new-context-folder", |dir| {
+        replace_once(
             dir,
-            "logs.tf",
-            "*ResourceAlreadyExistsException*)",
-            "*SomeOtherError*) echo ignored ;;",
+            "ecr.tf",
+            "[for rule in local.dockerignore_rules : rule.pattern if rule.keep]",
+            "[for rule in local.dockerignore_rules : rule.pattern if rule.keep && rule.pattern != \"api\"]",
+        );
+    });
+    let found = only_violation(&dir);
+    assert!(
+        found.contains("leaves out") && found.contains("first api/Cargo.toml"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_password_in_the_task_environment_breaks_exactly_that_rule() {
+    let dir = mutated("password-in-environment", |dir| {
+        replace_once(
+            dir,
+            "database.tf",
+            "postgres://${var.db_username}@",
+            "postgres://${var.db_username}:${random_password.database.result}@",
         );
     });
     assert_eq!(
         only_violation(&dir),
-        "terraform/logs.tf: terraform_data.app_log_group: no provisioner goes on when the group \
-         exists already (`ResourceAlreadyExistsException`)"
+        "terraform/ecs.tf: aws_ecs_task_definition.app: the environment variable DATABASE_URL \
+         carries the generated password in plain text, readable by anyone who can describe the \
+         task definition"
+    );
+    let dir = mutated("no-secret", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "{ name = \"PGPASSWORD\", valueFrom",
+            "{ name = \"PGPASSWORD\", valueFrom = \"not-a-secret\" },",
+        );
+    });
+    assert!(
+        only_violation(&dir).contains("must come from a secret"),
+        "{:?}",
+        violations(&dir, &[])
+    );
+}
+
+#[test]
+fn a_writable_root_filesystem_breaks_exactly_that_rule() {
+    let dir = mutated("writable-root", |dir| {
+        replace_line(
+            dir,
+            "ecs.tf",
+            "readonlyRootFilesystem = true",
+            "readonlyRootFilesystem = false",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecs.tf: aws_ecs_task_definition.app: the container needs \
+         readonlyRootFilesystem = true"
+    );
+}
+
+#[test]
+fn an_architecture_without_its_validation_breaks_exactly_that_rule() {
+    let dir = mutated("any-architecture", |dir| {
+        replace_line(
+            dir,
+            "variables.tf",
+            "condition     = contains([\"auto\", \"x86_64\", \"arm64\"], var.cpu_architecture)",
+            "condition     = length(var.cpu_architecture) >= 0",
+        );
+    });
+    assert_eq!(
+        violations(&dir, &[]),
+        [
+            "variable \"cpu_architecture\": its validation lets through \"amd64\"",
+            "variable \"cpu_architecture\": its validation lets through \"ARM64\"",
+            "variable \"cpu_architecture\": its validation lets through \"aarch64\"",
+            "variable \"cpu_architecture\": its validation lets through \"\"",
+        ]
+    );
+    let dir = mutated("fixed-platform", |dir| {
+        replace_once(
+            dir,
+            "ecr.tf",
+            "--platform ${local.docker_platform}",
+            "--platform linux/amd64",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/ecr.tf: terraform_data.image: with cpu_architecture = \"arm64\" the image must \
+         be built with --platform linux/arm64"
+    );
+}
+
+#[test]
+fn service_egress_to_an_address_range_breaks_exactly_that_rule() {
+    let dir = mutated("egress-cidr", |dir| {
+        replace_once(
+            dir,
+            "network.tf",
+            "  referenced_security_group_id = aws_security_group.database.id\n",
+            "  cidr_ipv4                    = \"172.31.0.0/16\"\n",
+        );
+    });
+    assert_eq!(
+        only_violation(&dir),
+        "terraform/network.tf: aws_vpc_security_group_egress_rule.service_to_database: the \
+         service's PostgreSQL traffic may only go to the database's security group \
+         (referenced_security_group_id), not to an address range"
+    );
+}
+
+#[test]
+fn a_deployment_check_that_waits_for_the_service_breaks_exactly_that_rule() {
+    let dir = mutated("check-after-service", |dir| {
+        replace_once(
+            dir,
+            "ecs.tf",
+            "  depends_on = [aws_lb_listener.http]\n}\n\n",
+            "  depends_on = [aws_ecs_service.app]\n}\n\n",
+        );
+    });
+    assert!(
+        only_violation(&dir)
+            .starts_with("terraform/ecs.tf: terraform_data.deployment_check: must run"),
+        "{:?}",
+        violations(&dir, &[])
     );
 }
 
@@ -1812,7 +2543,7 @@ fn the_handout_and_the_readme_agree_about_an_existing_log_group() {
     assert_eq!(
         violations(&terraform_dir(), &[])
             .iter()
-            .filter(|line| line.contains("log group") || line.contains("terraform_data"))
+            .filter(|line| line.contains("log group") || line.contains("log_group"))
             .count(),
         0
     );

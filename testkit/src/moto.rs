@@ -21,6 +21,12 @@ pub struct Moto {
 impl Moto {
     /// Starts `moto_server` on a free loopback port (or uses `CHECKS_MOTO_ENDPOINT`).
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_program(None)
+    }
+
+    /// Like [`Moto::start`], with the emulator program found beforehand (`None`: `moto_server`
+    /// on `PATH` now).
+    pub fn start_program(program: Option<&std::path::Path>) -> anyhow::Result<Self> {
         if let Ok(endpoint) = std::env::var("CHECKS_MOTO_ENDPOINT") {
             return Ok(Self {
                 child: None,
@@ -28,7 +34,9 @@ impl Moto {
             });
         }
         let port = free_port()?;
-        let mut child = Command::new("moto_server")
+        let program =
+            program.map_or_else(|| "moto_server".into(), |path| path.as_os_str().to_owned());
+        let mut child = Command::new(program)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: what TaskOverflow does on one CPU, beside the database's own limit for
 //! the same query, and what its logging costs (docs/performance.md).
 //!
-//! The arrangement on a 2-CPU machine: CPU 0 runs the app (the release binary on the host), or
+//! The arrangement on a 2-CPU machine: CPU 0 runs the app (the deployed build on the host), or
 //! pgbench in its place; CPU 1 runs PostgreSQL (a container), the load generator (`loadgen`,
 //! the `bench` crate), moto_server, k6 and this command. The app is alone on its CPU, so its
 //! figures are what one core of it does; it reaches PostgreSQL at the container's bridge
@@ -47,6 +47,10 @@ pub struct Args {
     /// Skip building the image whose size is reported.
     #[arg(long)]
     pub no_image: bool,
+    /// The Cargo profile the apps are built with: `deploy` (the image's, the default) or
+    /// `release` (what a student builds), to compare their CPU per request.
+    #[arg(long, default_value = crate::DEPLOY_PROFILE)]
+    pub profile: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -78,15 +82,21 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
         bail!("the benchmark needs 2 CPUs (the app on one, everything else on the other)");
     }
     crate::calibrate::emulated::check_environment()?;
-    crate::cargo_build_release(&["starter", "solution", "bench"])?;
+    crate::cargo_build(&args.profile, &["starter", "solution"])?;
+    // The load generator is the same whatever the apps' profile.
+    crate::cargo_build(crate::DEPLOY_PROFILE, &["bench"])?;
     let work = tempfile::Builder::new()
         .prefix("taskoverflow-benchmark.")
         .tempdir()?;
-    let release = crate::target_dir().join("release");
     // Copies, so that a concurrent build cannot swap a binary in the middle of the run.
-    for binary in ["starter", "solution", "loadgen"] {
-        std::fs::copy(release.join(binary), work.path().join(binary))
-            .with_context(|| format!("cannot copy {binary} from {}", release.display()))?;
+    for (binary, profile) in [
+        ("starter", args.profile.as_str()),
+        ("solution", &args.profile),
+        ("loadgen", crate::DEPLOY_PROFILE),
+    ] {
+        let built = crate::target_dir().join(profile).join(binary);
+        std::fs::copy(&built, work.path().join(binary))
+            .with_context(|| format!("cannot copy {}", built.display()))?;
     }
     let _lock = testkit::load_test_lock()?;
     testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
@@ -310,5 +320,6 @@ pub fn quick_args() -> Args {
         connections: 20,
         lab: false,
         no_image: true,
+        profile: crate::DEPLOY_PROFILE.to_owned(),
     }
 }

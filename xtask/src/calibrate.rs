@@ -1,16 +1,20 @@
 //! `cargo xtask calibrate`: the evidence of docs/calibration.md. The handed-out ECS task is
-//! too small for the lab's load test and the solved one is big enough, measured by emulating
-//! each task size on this machine (`emulated`) and running k6 against it.
+//! too small for the lab's load test and the solved one is big enough, whether as one task or
+//! as several smaller ones, measured by emulating each service size on this machine
+//! (`emulated`) and running k6 against it.
 
+pub mod balancer;
 pub mod emulated;
 mod runs;
+mod summary;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-pub use emulated::{Run, Summary};
+pub use emulated::Run;
 pub use runs::{Expectation, Outcome, RunName};
+pub use summary::{CpuAccount, CpusBusy, Memory, Summary, TaskFigures};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,21 +24,22 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    /// The recorded runs (a)-(d) of docs/calibration.md, and their table.
+    /// The recorded runs (a)-(e) of docs/calibration.md, and their table.
     ///
     /// (a) the handed-out script, starter, solved size: its checks fail, /undefined is
     /// requested, todos are left; (b) the solved script, solution, handed-out size: a
     /// threshold fails; (c) the solved script, solution, solved size: passes, nothing left,
     /// rarely throttled; (d) the Fargate size between the two (512 CPU units, 1024 MiB): its
-    /// CPU runs flat out at the peak. Sizes are read from terraform/task-size.auto.tfvars and
-    /// terraform/solved/task-size.auto.tfvars; 1024 CPU units are one of this machine's CPUs.
-    /// Exit code 0 when every expected outcome holds.
+    /// CPU runs flat out at the peak; (e) three tasks of (d)'s size behind a round-robin load
+    /// balancer: passes, nothing left, no task throttled most of the time. Sizes are read from
+    /// terraform/task-size.auto.tfvars and terraform/solved/task-size.auto.tfvars; 1024 CPU
+    /// units are one of this machine's CPUs. Exit code 0 when every expected outcome holds.
     Runs {
         /// SCALE of the k6 script: 1 is the full lab (about 4.5 minutes a run).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
         /// Which runs, e.g. "bc".
-        #[arg(long, default_value = "abcd")]
+        #[arg(long, default_value = "abcde")]
         only: String,
         /// Where each run's NAME.json and NAME.txt go [default: target/calibration/scale-S].
         #[arg(long)]
@@ -43,17 +48,20 @@ enum Command {
         #[arg(long)]
         table_only: bool,
     },
-    /// One load test against one emulated task size (what each of the runs does).
+    /// One load test against one emulated service size (what each of the runs does).
     One {
         #[arg(long, default_value = "solution", value_parser = ["starter", "solution"])]
         app: String,
-        /// Run this binary instead of target/release/APP (built for this host's glibc).
+        /// Run this binary instead of target/deploy/APP (built for this host's glibc).
         #[arg(long)]
         binary: Option<PathBuf>,
-        /// The task's vCPUs: Fargate's 256 CPU units are 0.25.
+        /// How many tasks: several run behind a round-robin load balancer on 127.0.0.1.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+        tasks: u32,
+        /// Each task's vCPUs: Fargate's 256 CPU units are 0.25.
         #[arg(long, default_value_t = 0.25)]
         cpus: f64,
-        /// The task's memory in MiB.
+        /// Each task's memory in MiB.
         #[arg(long, default_value_t = 512)]
         memory: u32,
         #[arg(long, default_value = "k6/solved/planners-and-studiers.js")]
@@ -123,6 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::One {
             app,
             binary,
+            tasks,
             cpus,
             memory,
             script,
@@ -136,11 +145,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             let binary = match binary {
                 Some(binary) => binary,
-                None => release_binary(&app)?,
+                None => deployed_binary(&app)?,
             };
             let spec = Run {
                 app,
                 binary,
+                tasks,
                 cpus,
                 memory_mib: memory,
                 script: root.join(script),
@@ -177,8 +187,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn describe_spec(spec: &Run) -> String {
     format!(
-        "{}, --cpus {} --memory {}m, {}, SCALE={}  [load {}]",
+        "{}, {} task(s) of --cpus {} --memory {}m, {}, SCALE={}  [load {}]",
         spec.app,
+        spec.tasks,
         spec.cpus,
         spec.memory_mib,
         spec.script.display(),
@@ -187,10 +198,11 @@ fn describe_spec(spec: &Run) -> String {
     )
 }
 
-/// target/release/APP, brought up to date by `cargo build --release -p APP`.
-pub fn release_binary(app: &str) -> anyhow::Result<PathBuf> {
-    crate::cargo_build_release(&[app])?;
-    Ok(crate::target_dir().join("release").join(app))
+/// target/deploy/APP, brought up to date by `cargo build --profile deploy -p APP`: the build
+/// the image runs, so that the task sizes are calibrated on what is deployed.
+pub fn deployed_binary(app: &str) -> anyhow::Result<PathBuf> {
+    crate::cargo_build(crate::DEPLOY_PROFILE, &[app])?;
+    Ok(crate::target_dir().join(crate::DEPLOY_PROFILE).join(app))
 }
 
 pub fn write_json(file: &Path, summary: &Summary) -> anyhow::Result<()> {

@@ -3,10 +3,12 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod grade;
 pub mod machine;
 pub mod pictures;
 pub mod profile;
 pub mod student_repo;
+pub mod submission;
 pub mod test;
 
 use std::path::PathBuf;
@@ -35,18 +37,16 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| kit_root().join("target"))
 }
 
-/// `cargo build --release --locked -p P` for each package, one at a time, without the
-/// variables Cargo set for a test that runs this (a nested build would inherit them).
-pub fn cargo_build_release(packages: &[&str]) -> anyhow::Result<()> {
-    cargo_build("release", packages)
-}
+/// The Cargo profile of what is deployed (the image's) and measured: `--profile deploy`.
+pub const DEPLOY_PROFILE: &str = "deploy";
 
-/// The same with a Cargo profile of the workspace's (`release`, `profiling`).
+/// `cargo build --profile PROFILE --locked -p P` for each package, one at a time, without the
+/// variables Cargo set for a test that runs this (a nested build would inherit them).
 pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for package in packages {
         let mut command = Command::new(&cargo);
-        for key in checks::target::cargo_variables_of_this_test() {
+        for key in cargo_variables_of_this_test() {
             command.env_remove(key);
         }
         let status = command
@@ -60,4 +60,49 @@ pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A debug build of one of the workspace's apps (`starter`, `solution`), built with the grader
+/// so that its dependencies resolve the features they have in `cargo test` and compile once.
+pub fn app_binary(package: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for key in cargo_variables_of_this_test() {
+        command.env_remove(key);
+    }
+    let output = command
+        .current_dir(kit_root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args([
+            "build", "--locked", "-p", "checks", "-p", package, "--bin", package,
+        ])
+        .output()
+        .context("cannot run cargo")?;
+    if !output.status.success() {
+        bail!(
+            "cargo build -p {package} failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(target_dir().join("debug").join(package))
+}
+
+/// The variables Cargo set for the running test that a nested `cargo` must not inherit: a
+/// build script that watches one of them (ring watches CARGO_MANIFEST_DIR) would otherwise
+/// rebuild half the dependencies on every run.
+pub fn cargo_variables_of_this_test() -> impl Iterator<Item = String> {
+    std::env::vars().map(|(key, _)| key).filter(|key| {
+        [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "OUT_DIR",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+    })
 }

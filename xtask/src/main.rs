@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, calibrate, pictures, profile, student_repo, test};
+use xtask::{bench, calibrate, grade, pictures, profile, student_repo, test};
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +30,9 @@ enum Command {
     /// Where the solution's CPU goes while it serves the todo list, from `perf record`
     /// (docs/performance.md).
     Profile(profile::Args),
+    /// Grades a submission with the grading command, the kit as its template: `--solved` for
+    /// the lab's answer (full marks), nothing for the handed-out files (1 point).
+    Grade(grade::Args),
     /// Remakes the handout's pictures from real runs into docs/pictures/ (with the hashes of
     /// their sources).
     Pictures(pictures::Args),
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Profile(args) => profile::run(args),
+        Command::Grade(args) => grade::run(&args),
         Command::Pictures(args) => pictures::run(args),
         Command::StudentRepo(args) => student_repo::run(&args),
     };

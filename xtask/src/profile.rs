@@ -1,6 +1,6 @@
 //! `cargo xtask profile`: where the solution's CPU goes while it serves `GET /api/v1/todos`
-//! under the benchmark's load. `perf record` samples the app (a release build with line tables,
-//! the `profiling` profile); each sample is put in the first part of the work its call stack
+//! under the benchmark's load. `perf record` samples the app (the deployed build with line
+//! tables, the `profiling` profile); each sample is put in the first part of the work its call stack
 //! belongs to, and the parts are printed as shares and as microseconds per request
 //! (docs/performance.md).
 
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     crate::calibrate::emulated::check_environment()?;
     crate::cargo_build("profiling", &["solution"])?;
-    crate::cargo_build_release(&["bench"])?;
+    crate::cargo_build(crate::DEPLOY_PROFILE, &["bench"])?;
     let work = tempfile::Builder::new()
         .prefix("taskoverflow-profile.")
         .tempdir()?;
@@ -164,8 +164,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     std::fs::copy(crate::target_dir().join("profiling/solution"), &binary)
         .context("cannot copy the profiling build of the solution")?;
     let loadgen = work.path().join("loadgen");
-    std::fs::copy(crate::target_dir().join("release/loadgen"), &loadgen)
-        .context("cannot copy loadgen")?;
+    std::fs::copy(
+        crate::target_dir()
+            .join(crate::DEPLOY_PROFILE)
+            .join("loadgen"),
+        &loadgen,
+    )
+    .context("cannot copy loadgen")?;
 
     let _lock = testkit::load_test_lock()?;
     testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;

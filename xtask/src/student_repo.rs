@@ -1,19 +1,26 @@
-//! `cargo xtask student-repo DIR`: the student edition, the assignment template a course hands
-//! out (a GitHub Classroom template repository).
+//! `cargo xtask student-repo DIR`: the student edition, what a course hands out, and beside it
+//! what each course platform needs to grade it.
 //!
-//! It holds what a student needs and no answer: the starter and the crates it and the grader
-//! need, the grader, the handed-out k6 script and Terraform, the handout, a README for students
-//! (`xtask/student-edition/README.md`), the Classroom workflow, and a `Cargo.lock` trimmed to the
-//! smaller workspace. Kit files keep a few passages for tutors and maintainers; they are marked,
-//! and the export drops them:
+//! `DIR/template/` is the assignment template, the repository every student starts from. It
+//! holds what a student needs and no answer: the starter and the crates it and the grader need,
+//! the grader, the handed-out k6 script and Terraform, the handout, a README for students
+//! (`xtask/student-edition/README.md`), a `Cargo.lock` trimmed to the smaller workspace, and
+//! `checks/template-files.sha256`, every file with its hash, whose own hash (`DIR/TEMPLATE-HASH`)
+//! pins the template a grading uses. Kit files keep a few passages for tutors and maintainers;
+//! they are marked, and the export drops them:
 //!
 //! - the lines from one holding `kit-only: begin` to one holding `kit-only: end` are left out;
 //! - the lines between `student-edition: begin` and `student-edition: end` are put in, without
 //!   the comment marker that hides them in the kit (`# ` in code; in Markdown the two marker
 //!   lines open and close an HTML comment, and only they are dropped).
 //!
-//! The export is a git repository with one commit, the template's, and is refused if any file
-//! still mentions an answer (see [`ANSWER_MARKERS`]).
+//! The template is a git repository with one commit, and is refused if any file still mentions
+//! an answer (see [`ANSWER_MARKERS`]). Beside it, `DIR/classroom50/`, `DIR/gradescope/`,
+//! `DIR/actions/` and `DIR/tutor/` are the teachers' grading sides ([`platforms`]), each with its
+//! own copy of the template and its hash. The export is written into a temporary folder beside
+//! `DIR` and renamed at the end: a failed export leaves nothing behind.
+
+mod platforms;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,8 +30,13 @@ use anyhow::{bail, ensure, Context};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The folder to write the assignment template into (new, or empty).
+    /// The folder to write into (new, or empty): the template goes to DIR/template, each
+    /// platform's grading side beside it.
     dir: PathBuf,
+    /// The course's repository (OWNER/NAME) that holds the plain GitHub Actions grading side: the
+    /// template then calls its workflow on every push. Without it the template has no workflow.
+    #[arg(long, value_name = "OWNER/NAME")]
+    actions_repo: Option<String>,
 }
 
 /// What the student edition holds: these files and folders of the kit (tracked or new, not
@@ -46,7 +58,6 @@ const INCLUDED: &[&str] = &[
     "docker-compose.yml",
     ".dockerignore",
     ".gitignore",
-    ".github/workflows/classroom.yml",
 ];
 
 /// Inside the included folders, what stays out: the tutors' task size.
@@ -62,7 +73,11 @@ const STUDENT_README: &str = "xtask/student-edition/README.md";
 pub const ANSWER_MARKERS: &[&str] = &[
     "solution/",
     "solved/",
-    "CHECKS_TARGET=solution",
+    "CHECKS_TARGET",
+    "CHECKS_SKIP_LAB",
+    "CHECKS_K6",
+    "CHECKS_TFVARS",
+    "CHECKS_RESULTS",
     "APP=solution",
     "app=solution",
     "docs/tutor.md",
@@ -72,17 +87,82 @@ pub const ANSWER_MARKERS: &[&str] = &[
 ];
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let kit = kit_root();
     let dir = &args.dir;
+    if let Some(repo) = &args.actions_repo {
+        ensure!(
+            platforms::valid_repository(repo),
+            "--actions-repo {repo:?} is not OWNER/NAME"
+        );
+    }
     if dir.exists() {
         let empty = fs::read_dir(dir)
             .with_context(|| format!("cannot read {}", dir.display()))?
             .next()
             .is_none();
-        ensure!(empty, "{} exists and is not empty", dir.display());
+        ensure!(
+            empty,
+            "{} exists and is not empty: give a new or empty folder (nothing was written)",
+            dir.display()
+        );
     }
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".to_owned());
+    // Beside DIR, so that the rename at the end stays on one file system; removed on failure.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.partial-"))
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
 
+    let template = staging.path().join("template");
+    let hash = write_template(&template, args.actions_repo.as_deref())?;
+    platforms::write_all(
+        staging.path(),
+        &template,
+        &hash,
+        args.actions_repo.as_deref(),
+    )?;
+    let found = answers_in(staging.path())?;
+    ensure!(
+        found.is_empty(),
+        "the export still points at answers (mark these passages kit-only):\n  {}",
+        found.join("\n  ")
+    );
+
+    if dir.exists() {
+        fs::remove_dir(dir)
+            .with_context(|| format!("cannot replace the empty {}", dir.display()))?;
+    }
+    let staged = staging.keep();
+    if let Err(error) = fs::rename(&staged, dir) {
+        let _ = fs::remove_dir_all(&staged);
+        return Err(error).with_context(|| format!("cannot move the export to {}", dir.display()));
+    }
+    eprintln!(
+        "The student edition is in {dir}:\n  {dir}/template       the repository students start from \
+         (push it and mark it as a template)\n  {dir}/classroom50    Classroom 50's autograder\n  \
+         {dir}/gradescope     Gradescope's autograder ({dir}/gradescope-autograder.zip)\n  \
+         {dir}/actions        {actions}\n  {dir}/tutor          grade a class on your own machine\n\
+         Template hash: {hash}. The tutor guide (docs/tutor.md) walks through each.",
+        dir = dir.display(),
+        actions = if args.actions_repo.is_some() {
+            "the course repository for plain GitHub Actions grading"
+        } else {
+            "(not written: export with --actions-repo OWNER/NAME for plain GitHub Actions)"
+        },
+    );
+    Ok(())
+}
+
+/// Writes the template into `dir` (a new folder) and commits it; returns its hash.
+fn write_template(dir: &Path, actions_repo: Option<&str>) -> anyhow::Result<String> {
+    let kit = kit_root();
     for file in kit_files(&kit)? {
         let text = fs::read(kit.join(&file)).with_context(|| format!("cannot read {file}"))?;
         let text = match String::from_utf8(text) {
@@ -97,24 +177,57 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let readme = fs::read_to_string(kit.join(STUDENT_README))
         .with_context(|| format!("cannot read {STUDENT_README}"))?;
     write(dir, "README.md", readme.as_bytes())?;
+    if let Some(repo) = actions_repo {
+        let caller = platforms::actions_caller(&kit, repo)?;
+        write(dir, platforms::ACTIONS_CALLER, caller.as_bytes())?;
+    }
     let manifest = fs::read_to_string(kit.join("Cargo.toml")).context("cannot read Cargo.toml")?;
     write(dir, "Cargo.toml", workspace_manifest(&manifest)?.as_bytes())?;
     fs::copy(kit.join("Cargo.lock"), dir.join("Cargo.lock")).context("cannot copy Cargo.lock")?;
     trim_lock_file(dir)?;
-
-    let found = answers_in(dir)?;
-    ensure!(
-        found.is_empty(),
-        "the export still points at answers (mark these passages kit-only):\n  {}",
-        found.join("\n  ")
-    );
+    let hash = write_file_list(dir)?;
     commit(dir)?;
-    eprintln!(
-        "The assignment template is in {}: push it to a GitHub repository, mark it as a template \
-         and use it for the Classroom assignment.",
-        dir.display()
-    );
-    Ok(())
+    Ok(hash)
+}
+
+/// Writes `checks/template-files.sha256`, every file of the template with its hash, and returns
+/// the hash of that list: what a grading checks the template against.
+fn write_file_list(dir: &Path) -> anyhow::Result<String> {
+    let mut files = Vec::new();
+    for path in files_under(dir)? {
+        let sha256 = checks::template::file_sha256(&dir.join(&path))?;
+        files.push(checks::template::TemplateFile { path, sha256 });
+    }
+    let list = checks::template::list_text(&files);
+    write(dir, checks::template::FILE_LIST, list.as_bytes())?;
+    Ok(checks::template::sha256_hex(list.as_bytes()))
+}
+
+/// Every file under `dir` (relative, `/`-separated, sorted), without `.git` and the file list.
+pub(crate) fn files_under(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder)? {
+            let path = entry?.path();
+            let relative = path.strip_prefix(dir)?;
+            let parts: Vec<String> = relative
+                .iter()
+                .map(|part| part.to_string_lossy().into_owned())
+                .collect();
+            let name = parts.join("/");
+            if name == ".git" || name == checks::template::FILE_LIST {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(name);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn kit_root() -> PathBuf {
@@ -232,26 +345,46 @@ fn workspace_manifest(kit_manifest: &str) -> anyhow::Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
-/// Lets Cargo drop the lock entries only the kit's other crates needed (offline: every package
-/// left was in the kit's lock), then proves that a `--locked` build accepts the result.
+/// Lets Cargo drop the lock entries only the kit's other crates needed: `cargo update
+/// --workspace` unlocks the workspace's own crates only, so every other package keeps its
+/// version, and it reads the registry's index, not the crates. From the local index first, so
+/// that a machine without network access can export what it built before; else from the
+/// registry. Then proves that `--locked` accepts the result.
 fn trim_lock_file(dir: &Path) -> anyhow::Result<()> {
-    for extra in [None, Some("--locked")] {
-        let status = cargo()
-            .arg("metadata")
-            .args(["--format-version", "1", "--offline", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
+    let manifest = dir.join("Cargo.toml");
+    let update = |extra: &[&str]| -> anyhow::Result<std::process::Output> {
+        cargo()
+            .args(["update", "--workspace", "--quiet", "--manifest-path"])
+            .arg(&manifest)
             .args(extra)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .context("cannot run cargo metadata")?;
+            .output()
+            .context("cannot run cargo (the export trims Cargo.lock with it)")
+    };
+    if !update(&["--offline"])?.status.success() {
+        let online = update(&[])?;
         ensure!(
-            status.success(),
-            "cargo metadata {} failed in {}",
-            extra.unwrap_or(""),
-            dir.display()
+            online.status.success(),
+            "cargo could not trim Cargo.lock to the student edition: it needs the crates.io index, \
+             which is neither in this machine's Cargo cache nor reachable ({}). Connect to the \
+             registry (or a mirror set up in Cargo's configuration) and run the export again.",
+            last_line(&String::from_utf8_lossy(&online.stderr))
         );
     }
+    let check = update(&["--locked", "--offline"])?;
+    ensure!(
+        check.status.success(),
+        "cargo update --locked refused the trimmed Cargo.lock: {}",
+        last_line(&String::from_utf8_lossy(&check.stderr))
+    );
     Ok(())
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("no message")
 }
 
 fn cargo() -> Command {
@@ -266,7 +399,8 @@ pub fn answers_in(dir: &Path) -> anyhow::Result<Vec<String>> {
         for entry in fs::read_dir(&folder)? {
             let path = entry?.path();
             let name = path.strip_prefix(dir)?.display().to_string();
-            if name == ".git" || name == "target" {
+            let base = path.file_name().unwrap_or_default();
+            if base == ".git" || base == "target" {
                 continue;
             }
             if path.is_dir() {
@@ -310,8 +444,7 @@ fn copy_permissions(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The template's only commit: GitHub Classroom copies it into each student's repository, and
-/// the workflow grades with the grader of this commit.
+/// The template's only commit, the one each student's repository starts from.
 fn commit(dir: &Path) -> anyhow::Result<()> {
     let git = |args: &[&str]| -> anyhow::Result<()> {
         let status = Command::new("git")

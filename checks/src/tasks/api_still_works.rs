@@ -23,8 +23,8 @@ fn expect(exchange: &Exchange, status: u16, ctx: &TaskContext) -> Result<(), Pro
         exchange.method,
         exchange.path,
         exchange.status,
-        ctx.target.file("src/routes/"),
-        ctx.target.file("src/"),
+        ctx.graded.file("src/routes/"),
+        ctx.graded.file("src/"),
     )))
 }
 
@@ -109,6 +109,6 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
             again.body
         )));
     }
-    app::stop(&ctx, app)?;
+    app::stop(app)?;
     Ok(())
 }

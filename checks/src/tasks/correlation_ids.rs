@@ -20,7 +20,7 @@ pub const TASK: Task = Task {
 fn fail(ctx: &TaskContext, problem: impl std::fmt::Display) -> Problem {
     Problem::Task(format!(
         "{problem}. Look at {} and docs/handout.md, section \"Correlation IDs\".",
-        ctx.target.file("src/telemetry.rs")
+        ctx.graded.file("src/telemetry.rs")
     ))
 }
 
@@ -153,6 +153,8 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let app = app::start(&ctx, &[]).await?;
     let base_url = app.base_url();
     let exchanges = traffic::scripted(&base_url).await?;
+    // The same request without the header: what every request with an id, good or bad, must get.
+    let plain = traffic::send_raw(&base_url, "GET", "/api/v1/health?case=plain", &[]).await?;
     let mut raw = Vec::new();
     for (number, (ids, rule)) in id_cases().into_iter().enumerate() {
         let target = format!("/api/v1/health?case={number}");
@@ -167,7 +169,7 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
             Rule::Replace,
         ));
     }
-    let lines = app::stop(&ctx, app)?;
+    let lines = app::stop(app)?;
     let lines = app::json_lines(&lines).map_err(|(number, _)| {
         fail(&ctx, format!("line {number} of the output is not JSON, so no request id can be read from it (finish structured_logs first)"))
     })?;
@@ -193,6 +195,28 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
         ids.push(id);
     }
     let mut fresh = ids.clone();
+    for (exchange, _) in raw
+        .iter()
+        .filter(|(exchange, _)| !exchange.ids_sent.is_empty())
+    {
+        if (exchange.status, exchange.body.as_str()) != (plain.status, plain.body.as_str()) {
+            return Err(fail(
+                &ctx,
+                format!(
+                    "`{} {}` sent with {} was answered {} {}, while the same request without the \
+                     header is answered {} {}: whatever the header holds, the request must be \
+                     served as any other",
+                    exchange.method,
+                    exchange.target,
+                    shown(&exchange.ids_sent),
+                    exchange.status,
+                    app::excerpt(exchange.body.trim()),
+                    plain.status,
+                    app::excerpt(plain.body.trim())
+                ),
+            ));
+        }
+    }
     for (exchange, rule) in &raw {
         let id = check_raw(&ctx, exchange, rule, &lines)?;
         if matches!(rule, Rule::Replace) {
@@ -318,7 +342,7 @@ fn snapshot(
         )));
     }
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(crate::target::kit_root().join("checks/snapshots"));
+    settings.set_snapshot_path(ctx.graded.root().join("checks/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {

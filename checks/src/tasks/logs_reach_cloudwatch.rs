@@ -1,5 +1,6 @@
-//! The JSON lines reach CloudWatch Logs, group `taskoverflow`, read back with GetLogEvents
-//! from a local emulator (moto).
+//! The JSON lines reach CloudWatch Logs, read back with GetLogEvents from a local emulator
+//! (moto). Each run ships to a log group of its own (`LOG_GROUP`, which the app reads), so that
+//! an emulator shared by several gradings never mixes their events.
 
 use serde_json::{json, Value};
 use testkit::Moto;
@@ -14,39 +15,44 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-const LOG_GROUP: &str = "taskoverflow";
-
 fn fail(ctx: &TaskContext, problem: impl std::fmt::Display) -> Problem {
     Problem::Task(format!(
         "{problem}. Look at {} (the CloudWatch writer must stay in the subscriber) and \
          docs/handout.md, section \"Shipping logs to CloudWatch\".",
-        ctx.target.file("src/telemetry.rs")
+        ctx.graded.file("src/telemetry.rs")
     ))
 }
 
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
-    let moto = Moto::start().map_err(|error| Problem::Environment(format!("{error:#}")))?;
-    let env = moto.app_env();
+    let moto = Moto::start_program(ctx.graded.tools.moto_server.as_deref().ok())
+        .map_err(|error| Problem::Environment(format!("{error:#}")))?;
+    let group = format!("taskoverflow-grading-{}", uuid::Uuid::new_v4().simple());
+    let mut env = moto.app_env();
+    env.push(("LOG_GROUP", group.clone()));
     let env: Vec<(&str, &str)> = env
         .iter()
         .map(|(key, value)| (*key, value.as_str()))
         .collect();
+    let group = group.as_str();
     let app = app::start(&ctx, &env).await?;
     let base_url = app.base_url();
     let exchanges = traffic::scripted(&base_url).await?;
     // The app flushes its buffer on SIGTERM; what it has not sent by then is lost.
-    app::stop(&ctx, app)?;
+    app::stop(app)?;
 
-    let events = moto.read_group(LOG_GROUP).await.map_err(|error| {
+    let events = moto.read_group(group).await.map_err(|error| {
         fail(
             &ctx,
-            format!("nothing arrived in CloudWatch log group {LOG_GROUP:?} ({error:#})"),
+            format!(
+                "nothing arrived in CloudWatch log group {group:?}, the one the app was started \
+                 with (LOG_GROUP={group}) ({error:#})"
+            ),
         )
     })?;
     if events.is_empty() {
         return Err(fail(
             &ctx,
-            format!("log group {LOG_GROUP:?} exists but holds no events"),
+            format!("log group {group:?} exists but holds no events"),
         ));
     }
     let mut objects = Vec::new();

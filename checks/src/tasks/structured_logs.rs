@@ -1,12 +1,15 @@
 //! Every line the app prints is one JSON object with the fields every line must have, even
 //! when a value holds what a hand-made JSON line breaks on: the grader sends quotes,
-//! backslashes, newlines, tabs and non-ASCII text, and starts the app twice on one database
-//! (PostgreSQL's notice that a table already exists quotes its name).
+//! backslashes, percent-encoded newlines, tabs and non-ASCII text, starts the app twice on one
+//! database (PostgreSQL's notice that a table already exists quotes its name), and before the
+//! second start makes PostgreSQL send a notice holding raw control characters and line breaks
+//! whenever a todo is created, which the app logs (`sqlx::postgres::notice`).
 
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::app::{self, excerpt};
+use crate::database;
 use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
@@ -26,7 +29,7 @@ pub const HOSTILE_TITLE: &str = "Say \"hi\" \\ to café ☕\n\tthen {leave}";
 fn hint(ctx: &TaskContext) -> String {
     format!(
         "Look at {} and docs/handout.md, section \"Structured logging\".",
-        ctx.target.file("src/telemetry.rs")
+        ctx.graded.file("src/telemetry.rs")
     )
 }
 
@@ -69,14 +72,19 @@ async fn hostile_traffic(base_url: &str) -> Result<(), Problem> {
 }
 
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
-    ctx.target.binary()?;
+    app::binary(&ctx)?;
     let database = app::fresh_database().await?;
-    // The second start finds the tables of the first: its migration notice quotes a name.
+    // The second start finds the tables of the first: its migration notice quotes a name. Before
+    // it, PostgreSQL is told to send a notice with control characters and line breaks on every
+    // new todo, which the app logs while serving the POSTs.
     let mut lines = Vec::new();
-    for _ in 0..2 {
+    for start in 0..2 {
+        if start == 1 {
+            database::notice_on_insert(&database).await?;
+        }
         let app = app::start_on(&ctx, &database, &[])?;
         hostile_traffic(&app.base_url()).await?;
-        lines.extend(app::stop(&ctx, app)?);
+        lines.extend(app::stop(app)?);
     }
     if lines.is_empty() {
         return Err(Problem::Task(format!(

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use checks::terraform::{display_name, files_ending, parse, variable_files};
 use hcl::eval::{Context, Evaluate};
@@ -161,7 +162,9 @@ pub fn references(expr: &Expression) -> Vec<(String, String)> {
 /// worked out before `apply`.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub files: Vec<File>,
+    /// Shared between a configuration and its copies with other variable values (the rules
+    /// make hundreds of them).
+    pub files: Arc<Vec<File>>,
     /// The variable files read, in order, as messages print them.
     pub variable_files: Vec<String>,
     /// Each declared variable's value: its default, overridden by the variable files.
@@ -170,9 +173,11 @@ pub struct Config {
     declared: BTreeMap<String, String>,
     locals: Map<String, Value>,
     /// Every local's expression, to work them out again with other variable values.
-    local_exprs: Vec<(String, Expression)>,
+    local_exprs: Arc<Vec<(String, Expression)>>,
     /// Declared locals, with the file that declares them.
     declared_locals: BTreeMap<String, String>,
+    /// The configuration's folder, absolute: `path.module` (and `path.root`).
+    module_path: String,
 }
 
 impl Config {
@@ -232,26 +237,59 @@ impl Config {
         }
 
         let mut config = Config {
-            files,
+            files: Arc::new(files),
             variable_files: variable_file_names,
             variables,
             declared,
             locals: Map::new(),
-            local_exprs: pending_locals,
+            local_exprs: Arc::new(pending_locals),
             declared_locals,
+            module_path: std::path::absolute(dir)
+                .map_err(|error| format!("{}: {error}", dir.display()))?
+                .to_string_lossy()
+                .into_owned(),
         };
         config.work_out_locals();
         Ok(config)
     }
 
     /// The same configuration with some variables set to other values (as `-var NAME=VALUE`
-    /// would), its locals worked out again.
+    /// would), the locals that use them worked out again (the others keep their values: the
+    /// image's locals read files, and the rules try many sizes).
     pub fn with_variables(&self, values: &[(&str, Value)]) -> Config {
         let mut config = self.clone();
         for (name, value) in values {
             config.variables.insert((*name).to_owned(), value.clone());
         }
-        config.work_out_locals();
+        let mut affected: Vec<String> = Vec::new();
+        loop {
+            let before = affected.len();
+            for (name, expr) in self.local_exprs.iter() {
+                if affected.contains(name) {
+                    continue;
+                }
+                let uses = references(expr).into_iter().any(|(root, used)| {
+                    (root == "var" && values.iter().any(|(changed, _)| *changed == used))
+                        || (root == "local" && affected.contains(&used))
+                });
+                if uses {
+                    affected.push(name.clone());
+                }
+            }
+            if affected.len() == before {
+                break;
+            }
+        }
+        for name in &affected {
+            config.locals.shift_remove(name);
+        }
+        let pending = self
+            .local_exprs
+            .iter()
+            .filter(|(name, _)| affected.contains(name))
+            .cloned()
+            .collect();
+        config.work_out(pending);
         config
     }
 
@@ -259,7 +297,11 @@ impl Config {
     /// need a resource's attribute stay unknown.
     fn work_out_locals(&mut self) {
         self.locals = Map::new();
-        let mut pending_locals = self.local_exprs.clone();
+        let pending = self.local_exprs.as_ref().clone();
+        self.work_out(pending);
+    }
+
+    fn work_out(&mut self, mut pending_locals: Vec<(String, Expression)>) {
         loop {
             let context = self.context();
             let (known, unknown): (Vec<_>, Vec<_>) = pending_locals
@@ -286,7 +328,25 @@ impl Config {
         let mut context = functions();
         context.declare_var("var", Value::Object(self.variables.clone()));
         context.declare_var("local", Value::Object(self.locals.clone()));
+        let mut path = Map::new();
+        for key in ["module", "root", "cwd"] {
+            path.insert(key.to_owned(), Value::String(self.module_path.clone()));
+        }
+        context.declare_var("path", Value::Object(path));
         context
+    }
+
+    /// The expression of `local.NAME`, if a `locals` block defines it.
+    pub fn local_expr(&self, name: &str) -> Option<&Expression> {
+        self.local_exprs
+            .iter()
+            .find(|(found, _)| found == name)
+            .map(|(_, expr)| expr)
+    }
+
+    /// The value of `local.NAME`, if it can be worked out before `apply`.
+    pub fn local_value(&self, name: &str) -> Option<&Value> {
+        self.locals.get(name)
     }
 
     /// Every top-level block called `identifier` (`resource`, `data`, `provider`, ...), with
@@ -395,6 +455,23 @@ impl Config {
 pub fn functions() -> Context<'static> {
     use hcl::eval::{FuncArgs, FuncDef, ParamType};
 
+    /// Compiled once per thread: the image's locals match every context file against every
+    /// .dockerignore line, and the rules evaluate them for many variable values.
+    fn compiled(pattern: &str) -> Result<regex::Regex, String> {
+        thread_local! {
+            static CACHE: std::cell::RefCell<BTreeMap<String, regex::Regex>> =
+                const { std::cell::RefCell::new(BTreeMap::new()) };
+        }
+        CACHE.with(|cache| {
+            if let Some(found) = cache.borrow().get(pattern) {
+                return Ok(found.clone());
+            }
+            let regex = regex::Regex::new(pattern).map_err(|error| error.to_string())?;
+            cache.borrow_mut().insert(pattern.to_owned(), regex.clone());
+            Ok(regex)
+        })
+    }
+
     fn number(value: &Value) -> Result<f64, String> {
         value
             .as_number()
@@ -478,7 +555,7 @@ pub fn functions() -> Context<'static> {
         Ok(Value::from(count as u64))
     }
     fn regexall(args: FuncArgs) -> Result<Value, String> {
-        let pattern = regex::Regex::new(&text(&args[0])?).map_err(|error| error.to_string())?;
+        let pattern = compiled(&text(&args[0])?)?;
         let subject = text(&args[1])?;
         Ok(Value::Array(
             pattern
@@ -488,8 +565,132 @@ pub fn functions() -> Context<'static> {
         ))
     }
 
+    fn strings(value: &Value) -> Result<Vec<String>, String> {
+        array(value)?.iter().map(text).collect()
+    }
+    fn file(args: FuncArgs) -> Result<Value, String> {
+        let path = text(&args[0])?;
+        std::fs::read_to_string(&path)
+            .map(Value::String)
+            .map_err(|error| format!("file({path:?}): {error}"))
+    }
+    fn fileexists(args: FuncArgs) -> Result<Value, String> {
+        Ok(Value::Bool(Path::new(&text(&args[0])?).is_file()))
+    }
+    fn fileset(args: FuncArgs) -> Result<Value, String> {
+        let found = crate::glob::fileset(Path::new(&text(&args[0])?), &text(&args[1])?)?;
+        Ok(Value::Array(found.into_iter().map(Value::String).collect()))
+    }
+    fn split(args: FuncArgs) -> Result<Value, String> {
+        let (separator, subject) = (text(&args[0])?, text(&args[1])?);
+        Ok(Value::Array(
+            subject
+                .split(separator.as_str())
+                .map(|part| Value::String(part.to_owned()))
+                .collect(),
+        ))
+    }
+    fn trimspace(args: FuncArgs) -> Result<Value, String> {
+        Ok(Value::String(text(&args[0])?.trim().to_owned()))
+    }
+    fn startswith(args: FuncArgs) -> Result<Value, String> {
+        Ok(Value::Bool(text(&args[0])?.starts_with(&text(&args[1])?)))
+    }
+    fn trimprefix(args: FuncArgs) -> Result<Value, String> {
+        let (subject, prefix) = (text(&args[0])?, text(&args[1])?);
+        Ok(Value::String(
+            subject.strip_prefix(&prefix).unwrap_or(&subject).to_owned(),
+        ))
+    }
+    fn trimsuffix(args: FuncArgs) -> Result<Value, String> {
+        let (subject, suffix) = (text(&args[0])?, text(&args[1])?);
+        Ok(Value::String(
+            subject.strip_suffix(&suffix).unwrap_or(&subject).to_owned(),
+        ))
+    }
+    /// A substring wrapped in slashes is a regular expression, whose replacement may use `$n`.
+    fn replace(args: FuncArgs) -> Result<Value, String> {
+        let (subject, substring, replacement) = (text(&args[0])?, text(&args[1])?, text(&args[2])?);
+        let pattern = substring
+            .strip_prefix('/')
+            .and_then(|rest| rest.strip_suffix('/'))
+            .filter(|_| substring.len() > 1);
+        Ok(Value::String(match pattern {
+            Some(pattern) => compiled(pattern)?
+                .replace_all(&subject, replacement.as_str())
+                .into_owned(),
+            None => subject.replace(&substring, &replacement),
+        }))
+    }
+    fn sort(args: FuncArgs) -> Result<Value, String> {
+        let mut items = strings(&args[0])?;
+        items.sort();
+        Ok(Value::Array(items.into_iter().map(Value::String).collect()))
+    }
+    fn distinct(args: FuncArgs) -> Result<Value, String> {
+        let mut seen = Vec::new();
+        for item in array(&args[0])? {
+            if !seen.contains(item) {
+                seen.push(item.clone());
+            }
+        }
+        Ok(Value::Array(seen))
+    }
+    /// Sets of strings are lists in name order here, as Terraform iterates them.
+    fn toset(args: FuncArgs) -> Result<Value, String> {
+        let mut items = strings(&args[0])?;
+        items.sort();
+        items.dedup();
+        Ok(Value::Array(items.into_iter().map(Value::String).collect()))
+    }
+    fn tolist(args: FuncArgs) -> Result<Value, String> {
+        array(&args[0]).map(|items| Value::Array(items.clone()))
+    }
+    fn flatten(args: FuncArgs) -> Result<Value, String> {
+        fn into(value: &Value, out: &mut Vec<Value>) {
+            match value {
+                Value::Array(items) => items.iter().for_each(|item| into(item, out)),
+                other => out.push(other.clone()),
+            }
+        }
+        let mut out = Vec::new();
+        array(&args[0])?
+            .iter()
+            .for_each(|item| into(item, &mut out));
+        Ok(Value::Array(out))
+    }
+    fn concat(args: FuncArgs) -> Result<Value, String> {
+        let mut out = Vec::new();
+        for list in args.iter() {
+            out.extend(array(list)?.iter().cloned());
+        }
+        Ok(Value::Array(out))
+    }
+
     let mut context = Context::new();
     let any = || ParamType::Any;
+    for (name, func, arity) in [
+        ("file", file as hcl::eval::Func, 1),
+        ("fileexists", fileexists, 1),
+        ("fileset", fileset, 2),
+        ("split", split, 2),
+        ("trimspace", trimspace, 1),
+        ("startswith", startswith, 2),
+        ("trimprefix", trimprefix, 2),
+        ("trimsuffix", trimsuffix, 2),
+        ("replace", replace, 3),
+        ("sort", sort, 1),
+        ("distinct", distinct, 1),
+        ("toset", toset, 1),
+        ("tolist", tolist, 1),
+        ("flatten", flatten, 1),
+    ] {
+        context.declare_func(name, FuncDef::new(func, vec![any(); arity]));
+    }
+    context.declare_func(
+        "concat",
+        FuncDef::builder().variadic_param(any()).build(concat),
+    );
     context.declare_func("contains", FuncDef::new(contains, [any(), any()]));
     context.declare_func(
         "lookup",

@@ -73,6 +73,8 @@ pub struct Report {
     /// Peak RSS in MiB and k6's exit code under the full lab.
     pub lab: Option<(f64, i32)>,
     pub binary_mb: f64,
+    /// The Cargo profile the apps were built with.
+    pub profile: String,
     pub image: Option<String>,
     /// The lab's task sizes in vCPUs: (which, vCPUs).
     pub task_sizes: Vec<(&'static str, f64)>,
@@ -95,6 +97,9 @@ impl Report {
         }
         if args.no_image {
             command.push_str(" --no-image");
+        }
+        if args.profile != crate::DEPLOY_PROFILE {
+            let _ = write!(command, " --profile {}", args.profile);
         }
         let folder = crate::kit_root().join("terraform");
         let task_sizes = [
@@ -122,6 +127,7 @@ impl Report {
             lines_shipped: 0,
             lab: None,
             binary_mb: 0.0,
+            profile: args.profile.clone(),
             image: None,
             task_sizes,
         }
@@ -288,8 +294,8 @@ impl Report {
         );
         let _ = writeln!(
             w,
-            "binary        {:.1} MB, solution release binary (strip = true in the workspace's release profile)",
-            self.binary_mb
+            "binary        {:.1} MB, solution built with --profile {} (strip = true, from the workspace's release profile)",
+            self.binary_mb, self.profile
         );
         let _ = writeln!(
             w,

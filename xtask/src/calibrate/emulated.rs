@@ -1,31 +1,39 @@
-//! One load test against one emulated ECS task: PostgreSQL in a container without limits (it
-//! plays RDS, which is not what is measured), the app's release binary in a container of the
-//! runtime image with the task's CPU and memory, k6 on the host calling the container's own
-//! address (no docker-proxy), the app's log written to a file (no dockerd parsing every line).
+//! One load test against emulated ECS tasks: PostgreSQL in a container without limits (it
+//! plays RDS, which is not what is measured); each task the app's deployed build in a container
+//! of the runtime image with the task's CPU and memory, all on that one database; k6 on the host
+//! calling the task's own address (no docker-proxy), or with several tasks a round-robin
+//! balancer on loopback in front of them (the ALB's part, `balancer.rs`); each app's log written
+//! to a file (no dockerd parsing every line).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use serde::{Deserialize, Serialize};
 use testkit::{Container, ContainerSpec, PostgresContainer};
 
+use super::balancer::Balancer;
+use super::summary::{CpuAccount, CpusBusy, Memory, Summary, TaskFigures};
 use crate::machine::{children_cpu, machine_cpu, peak_rss_mib, Machine};
 
 pub const POSTGRES_IMAGE: &str = "taskoverflow/postgres:15-bookworm";
 pub const RUNTIME_IMAGE: &str = "taskoverflow/runtime:bookworm";
 /// Work outside the run above this many CPUs on average marks it as disturbed.
 pub const DISTURBED_ABOVE_CPUS: f64 = 0.3;
+/// The port the app listens on in its container.
+const APP_PORT: u16 = 6400;
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Run {
     /// `starter` or `solution`.
     pub app: String,
-    /// The release binary to run (built for this host's glibc, Debian bookworm).
+    /// The deployed build to run (built for this host's glibc, Debian bookworm).
     pub binary: PathBuf,
+    /// How many tasks run it, each its own app process in its own container on the same
+    /// PostgreSQL: one is called directly, several through the balancer.
+    pub tasks: u32,
+    /// Each task's CPUs and memory.
     pub cpus: f64,
     pub memory_mib: u32,
     /// The k6 script, and its SCALE.
@@ -35,163 +43,8 @@ pub struct Run {
     pub k6_args: Vec<String>,
     /// Where k6's own output goes: None, this terminal; Some(file), that file.
     pub k6_output: Option<PathBuf>,
-    /// Keep the app's log here.
+    /// Keep the apps' logs here (one after the other, in the order of the tasks).
     pub keep_log: Option<PathBuf>,
-}
-
-/// What a run measured (written as JSON by `--out`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Summary {
-    pub app: String,
-    pub cpus: f64,
-    pub memory_mib: u32,
-    pub script: String,
-    pub scale: f64,
-    pub k6_exit_code: i32,
-    pub undefined_requests: u64,
-    pub todos_left: i64,
-    pub requests_logged: u64,
-    pub elapsed_s: f64,
-    pub app_cpu: CpuAccount,
-    pub app_memory: Memory,
-    pub machine: Machine,
-    pub cpus_busy: CpusBusy,
-    pub disturbed: bool,
-    /// k6's `--summary-export`.
-    pub k6: serde_json::Value,
-}
-
-/// A container's CPU accounting over the run (its cgroup's `cpu.stat`).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct CpuAccount {
-    pub used_ms: u64,
-    pub periods: u64,
-    pub throttled_periods: u64,
-    pub throttled_ms: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct Memory {
-    pub peak_mib: f64,
-    pub oom_killed: bool,
-}
-
-/// Where the machine's CPUs went during the run, in CPUs on average.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct CpusBusy {
-    pub all: f64,
-    pub app: f64,
-    pub postgres: f64,
-    pub k6: f64,
-    /// Everything else: dockerd for this run, and any other work on the machine (the noise).
-    pub everything_else: f64,
-}
-
-impl Summary {
-    /// The share of CFS periods in which the CPU limit stopped the app.
-    pub fn throttled_ratio(&self) -> f64 {
-        ratio(self.app_cpu.throttled_periods, self.app_cpu.periods)
-    }
-
-    fn metric(&self, name: &str, value: &str) -> Option<f64> {
-        self.k6["metrics"][name][value].as_f64()
-    }
-
-    pub fn requests(&self) -> u64 {
-        self.metric("http_reqs", "count").unwrap_or(0.0) as u64
-    }
-
-    pub fn request_rate(&self) -> f64 {
-        self.metric("http_reqs", "rate").unwrap_or(0.0)
-    }
-
-    pub fn p95_ms(&self) -> f64 {
-        self.metric("http_req_duration", "p(95)").unwrap_or(0.0)
-    }
-
-    pub fn failed_request_rate(&self) -> f64 {
-        self.metric("http_req_failed", "value").unwrap_or(0.0)
-    }
-
-    pub fn checks_passed(&self) -> u64 {
-        self.metric("checks", "passes").unwrap_or(0.0) as u64
-    }
-
-    pub fn checks_failed(&self) -> u64 {
-        self.metric("checks", "fails").unwrap_or(0.0) as u64
-    }
-
-    /// The app's CPU per request served, in µs: its own CPU, which other work cannot fake.
-    pub fn cpu_us_per_request(&self) -> f64 {
-        match self.requests() {
-            0 => 0.0,
-            requests => self.app_cpu.used_ms as f64 * 1000.0 / requests as f64,
-        }
-    }
-
-    /// The thresholds k6 marked as crossed, as "metric threshold".
-    pub fn failed_thresholds(&self) -> Vec<String> {
-        let Some(metrics) = self.k6["metrics"].as_object() else {
-            return Vec::new();
-        };
-        metrics
-            .iter()
-            .flat_map(|(metric, values)| {
-                values["thresholds"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    // In --summary-export, `true` marks a threshold that failed.
-                    .filter(|(_, crossed)| crossed.as_bool() == Some(true))
-                    .map(move |(threshold, _)| format!("{metric} {threshold}"))
-            })
-            .collect()
-    }
-
-    /// The numbers a reader (or a failed assertion) needs, on one line.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} at {} CPUs / {} MiB, SCALE={}: k6 exit code {}, {:.0} req/s, p95 {:.1} ms, \
-             http_req_failed {:.2}%, checks {} passed / {} failed, failed thresholds {:?}, {} \
-             requests to /undefined, {} todos left; app CPU {} ms ({:.0} µs/request), throttled \
-             in {} of {} periods ({:.0}%), peak RSS {:.1} MiB; machine {} CPUs, load {} before; \
-             CPUs busy: app {:.2}, PostgreSQL {:.2}, k6 {:.2}, everything else {:.2} (disturbed: {})",
-            self.app,
-            self.cpus,
-            self.memory_mib,
-            self.scale,
-            self.k6_exit_code,
-            self.request_rate(),
-            self.p95_ms(),
-            self.failed_request_rate() * 100.0,
-            self.checks_passed(),
-            self.checks_failed(),
-            self.failed_thresholds(),
-            self.undefined_requests,
-            self.todos_left,
-            self.app_cpu.used_ms,
-            self.cpu_us_per_request(),
-            self.app_cpu.throttled_periods,
-            self.app_cpu.periods,
-            self.throttled_ratio() * 100.0,
-            self.app_memory.peak_mib,
-            self.machine.nproc,
-            self.machine.load_before,
-            self.cpus_busy.app,
-            self.cpus_busy.postgres,
-            self.cpus_busy.k6,
-            self.cpus_busy.everything_else,
-            self.disturbed,
-        )
-    }
-}
-
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
 }
 
 /// Docker, k6 and both images are here; says how to get what is missing.
@@ -226,8 +79,11 @@ fn k6() -> String {
     std::env::var("K6").unwrap_or_else(|_| "k6".to_owned())
 }
 
-/// Runs one emulated task under k6. Takes the machine's load-test lock for the run.
+/// Runs the emulated tasks under k6. Takes the machine's load-test lock for the run.
 pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
+    if spec.tasks == 0 {
+        bail!("a run emulates at least one task");
+    }
     check_environment()?;
     let _lock = testkit::load_test_lock()?;
     let work = tempfile::Builder::new()
@@ -250,46 +106,38 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
 
     let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
     eprintln!(
-        "[calibrate] {} with --cpus {} --memory {}m ({})",
+        "[calibrate] {} task(s) of {} with --cpus {} --memory {}m ({})",
+        spec.tasks,
         spec.app,
         spec.cpus,
         spec.memory_mib,
         spec.binary.display()
     );
-    let mut app_spec = ContainerSpec::new(RUNTIME_IMAGE);
-    app_spec.cmd = vec![
-        "sh".into(),
-        "-c".into(),
-        "exec /calibrate/taskoverflow >/calibrate/app.log 2>&1".into(),
-    ];
-    app_spec.binds = vec![(
-        testkit::container::absolute(work.path())?,
-        "/calibrate".into(),
-        false,
-    )];
-    app_spec.cpus = Some(spec.cpus);
-    app_spec.memory_mib = Some(spec.memory_mib);
-    app_spec.env = [
-        ("DATABASE_URL", db.url()),
-        ("PORT", "6400".into()),
-        ("RUST_LOG", "info".into()),
-    ]
-    .into_iter()
-    .chain(
-        testkit::NO_AWS
-            .iter()
-            .map(|(key, value)| (*key, (*value).to_owned())),
-    )
-    .map(|(key, value)| (key.to_owned(), value))
-    .collect();
-    let app = Container::start(&app_spec)?;
-    let endpoint = format!("http://{}:6400", app.ip()?);
-    let log = work.path().join("app.log");
-    wait_until_healthy(&app, &endpoint, &log)?;
-    eprintln!("[calibrate] app ready at {endpoint}");
+    // Started together, as ECS starts a service's tasks (the app's migrations take a lock).
+    let tasks = (1..=spec.tasks)
+        .map(|number| Task::start(spec, &db.url(), work.path(), number))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for task in &tasks {
+        task.wait_until_healthy()?;
+    }
+    let balancer = match tasks.as_slice() {
+        [_] => None,
+        _ => Some(Balancer::start(
+            tasks.iter().map(|task| task.address).collect(),
+        )?),
+    };
+    let endpoint = match &balancer {
+        Some(balancer) => format!("http://{}", balancer.address()),
+        None => tasks[0].endpoint(),
+    };
+    eprintln!("[calibrate] ready at {endpoint}");
 
-    let app0 = cpu_account(&app)?;
+    let tasks0 = cpu_accounts(&tasks)?;
     let db0 = cpu_account(&db.container)?;
+    let balancer0 = balancer
+        .as_ref()
+        .map(Balancer::cpu_time)
+        .unwrap_or_default();
     let machine0 = machine_cpu();
     let k6_0 = children_cpu();
     let summary_file = work.path().join("summary.json");
@@ -303,20 +151,46 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     let elapsed = started.elapsed();
     let machine1 = machine_cpu();
     let k6_1 = children_cpu();
-    let app1 = cpu_account(&app)?;
+    let balancer1 = balancer
+        .as_ref()
+        .map(Balancer::cpu_time)
+        .unwrap_or_default();
+    let tasks1 = cpu_accounts(&tasks)?;
     let db1 = cpu_account(&db.container)?;
-    let peak_mib = app
-        .exec(&["cat", "/proc/1/status"])
-        .map(|output| peak_rss_mib(&output.stdout))
-        .unwrap_or(0.0);
     machine.finish();
 
-    let todos_left = count_todos(&endpoint).unwrap_or(-1);
-    let oom_killed = !app.is_running();
-    let _ = app.stop(Duration::from_secs(20));
-    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    // From one task: they share the database, and k6's connections stay the balancer's count.
+    let todos_left = count_todos(&tasks[0].endpoint()).unwrap_or(-1);
+    let connections = match balancer {
+        Some(balancer) => balancer.stop().connections,
+        None => vec![0],
+    };
+    let mut figures = Vec::new();
+    let mut logs = String::new();
+    for (((task, before), after), connections) in
+        tasks.iter().zip(tasks0).zip(tasks1).zip(connections)
+    {
+        let peak_mib = task
+            .container
+            .exec(&["cat", "/proc/1/status"])
+            .map(|output| peak_rss_mib(&output.stdout))
+            .unwrap_or(0.0);
+        let oom_killed = !task.container.is_running();
+        let _ = task.container.stop(Duration::from_secs(20));
+        let log = std::fs::read_to_string(&task.log).unwrap_or_default();
+        figures.push(TaskFigures {
+            cpu: after.since(before),
+            memory: Memory {
+                peak_mib,
+                oom_killed,
+            },
+            requests_logged: log.lines().filter(|l| is_request_line(l)).count() as u64,
+            connections,
+        });
+        logs.push_str(&log);
+    }
     if let Some(keep) = &spec.keep_log {
-        std::fs::write(keep, &log_text)?;
+        std::fs::write(keep, &logs)?;
     }
     let k6_summary = std::fs::read_to_string(&summary_file)
         .ok()
@@ -325,7 +199,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
 
     let seconds = elapsed.as_secs_f64();
     let share = |d: Duration| d.as_secs_f64() / seconds;
-    let app_cpu = app1.since(app0);
+    let app_cpu = CpuAccount::sum(figures.iter().map(|task| task.cpu));
     let (busy, total) = (machine1.0 - machine0.0, machine1.1 - machine0.1);
     let all = busy.as_secs_f64() / total.as_secs_f64().max(1e-9) * machine.nproc as f64;
     let mut cpus_busy = CpusBusy {
@@ -333,9 +207,11 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         app: share(Duration::from_millis(app_cpu.used_ms)),
         postgres: share(Duration::from_millis(db1.since(db0).used_ms)),
         k6: share(k6_1.saturating_sub(k6_0)),
+        balancer: share(balancer1.saturating_sub(balancer0)),
         everything_else: 0.0,
     };
-    cpus_busy.everything_else = (all - cpus_busy.app - cpus_busy.postgres - cpus_busy.k6).max(0.0);
+    cpus_busy.everything_else =
+        (all - cpus_busy.app - cpus_busy.postgres - cpus_busy.k6 - cpus_busy.balancer).max(0.0);
     let disturbed = cpus_busy.everything_else > DISTURBED_ABOVE_CPUS;
     let summary = Summary {
         app: spec.app.clone(),
@@ -349,15 +225,19 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
             .to_string(),
         scale: spec.scale,
         k6_exit_code,
-        undefined_requests: log_text.lines().filter(|l| is_undefined_request(l)).count() as u64,
+        undefined_requests: logs.lines().filter(|l| is_undefined_request(l)).count() as u64,
         todos_left,
-        requests_logged: log_text.lines().filter(|l| is_request_line(l)).count() as u64,
+        requests_logged: figures.iter().map(|task| task.requests_logged).sum(),
         elapsed_s: (seconds * 10.0).round() / 10.0,
         app_cpu,
         app_memory: Memory {
-            peak_mib,
-            oom_killed,
+            peak_mib: figures
+                .iter()
+                .map(|task| task.memory.peak_mib)
+                .fold(0.0, f64::max),
+            oom_killed: figures.iter().any(|task| task.memory.oom_killed),
         },
+        tasks: figures,
         machine,
         cpus_busy,
         disturbed,
@@ -373,6 +253,85 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
     Ok(summary)
 }
 
+/// One emulated task: the app in a container with the task's limits, and its log.
+struct Task {
+    container: Container,
+    /// Its address on Docker's bridge network.
+    address: std::net::SocketAddr,
+    log: PathBuf,
+}
+
+impl Task {
+    /// Task `number` (from 1), its log `app-NUMBER.log` in `work`, where the binary is.
+    fn start(spec: &Run, database_url: &str, work: &Path, number: u32) -> anyhow::Result<Self> {
+        let log_name = format!("app-{number}.log");
+        let mut app_spec = ContainerSpec::new(RUNTIME_IMAGE);
+        app_spec.cmd = vec![
+            "sh".into(),
+            "-c".into(),
+            format!("exec /calibrate/taskoverflow >/calibrate/{log_name} 2>&1"),
+        ];
+        app_spec.binds = vec![(
+            testkit::container::absolute(work)?,
+            "/calibrate".into(),
+            false,
+        )];
+        app_spec.cpus = Some(spec.cpus);
+        app_spec.memory_mib = Some(spec.memory_mib);
+        app_spec.env = [
+            ("DATABASE_URL", database_url.to_owned()),
+            ("PORT", APP_PORT.to_string()),
+            ("RUST_LOG", "info".into()),
+        ]
+        .into_iter()
+        .chain(
+            testkit::NO_AWS
+                .iter()
+                .map(|(key, value)| (*key, (*value).to_owned())),
+        )
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect();
+        let container = Container::start(&app_spec)?;
+        let address = std::net::SocketAddr::new(container.ip()?, APP_PORT);
+        Ok(Self {
+            container,
+            address,
+            log: work.join(log_name),
+        })
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn wait_until_healthy(&self) -> anyhow::Result<()> {
+        let (runtime, client) = http_client()?;
+        let url = format!("{}/api/v1/health", self.endpoint());
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            let healthy = runtime.block_on(async {
+                client
+                    .get(&url)
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await
+                    .is_ok_and(|response| response.status().is_success())
+            });
+            if healthy {
+                return Ok(());
+            }
+            if !self.container.is_running() {
+                bail!("the app exited before it served:\n{}", tail(&self.log, 30));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        bail!(
+            "the app did not answer {url} within 60 s:\n{}",
+            tail(&self.log, 30)
+        )
+    }
+}
+
 fn http_client() -> anyhow::Result<(tokio::runtime::Runtime, reqwest::Client)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -381,33 +340,6 @@ fn http_client() -> anyhow::Result<(tokio::runtime::Runtime, reqwest::Client)> {
         .timeout(Duration::from_secs(60))
         .build()?;
     Ok((runtime, client))
-}
-
-fn wait_until_healthy(app: &Container, endpoint: &str, log: &Path) -> anyhow::Result<()> {
-    let (runtime, client) = http_client()?;
-    let url = format!("{endpoint}/api/v1/health");
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        let healthy = runtime.block_on(async {
-            client
-                .get(&url)
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok_and(|response| response.status().is_success())
-        });
-        if healthy {
-            return Ok(());
-        }
-        if !app.is_running() {
-            bail!("the app exited before it served:\n{}", tail(log, 30));
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    bail!(
-        "the app did not answer {url} within 60 s:\n{}",
-        tail(log, 30)
-    )
 }
 
 fn tail(file: &Path, lines: usize) -> String {
@@ -463,17 +395,12 @@ fn is_request_line(line: &str) -> bool {
     line.contains("\"Request finished\"") || line.contains(" HTTP/1.1\" ")
 }
 
-impl CpuAccount {
-    fn since(self, before: Self) -> Self {
-        Self {
-            used_ms: self.used_ms.saturating_sub(before.used_ms),
-            periods: self.periods.saturating_sub(before.periods),
-            throttled_periods: self
-                .throttled_periods
-                .saturating_sub(before.throttled_periods),
-            throttled_ms: self.throttled_ms.saturating_sub(before.throttled_ms),
-        }
-    }
+/// Every task's CPU accounting, in their order.
+fn cpu_accounts(tasks: &[Task]) -> anyhow::Result<Vec<CpuAccount>> {
+    tasks
+        .iter()
+        .map(|task| cpu_account(&task.container))
+        .collect()
 }
 
 /// A container's CPU accounting (cgroup v2, or v1's cpuacct and cpu controllers), read through
@@ -484,53 +411,12 @@ fn cpu_account(container: &Container) -> anyhow::Result<CpuAccount> {
                         || cat /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage); \
         cat /sys/fs/cgroup/cpu/cpu.stat 2>/dev/null || cat /sys/fs/cgroup/cpu,cpuacct/cpu.stat; }";
     let output = container.exec(&["sh", "-c", READ])?;
-    Ok(parse_cpu_stat(&output.stdout))
-}
-
-fn parse_cpu_stat(text: &str) -> CpuAccount {
-    let values: HashMap<&str, u64> = text
-        .lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(' ')?;
-            Some((key, value.trim().parse().ok()?))
-        })
-        .collect();
-    let get = |key: &str| values.get(key).copied();
-    CpuAccount {
-        used_ms: get("usage_usec")
-            .map(|us| us / 1000)
-            .or_else(|| get("usage_ns").map(|ns| ns / 1_000_000))
-            .unwrap_or(0),
-        periods: get("nr_periods").unwrap_or(0),
-        throttled_periods: get("nr_throttled").unwrap_or(0),
-        throttled_ms: get("throttled_usec")
-            .map(|us| us / 1000)
-            .or_else(|| get("throttled_time").map(|ns| ns / 1_000_000))
-            .unwrap_or(0),
-    }
+    Ok(CpuAccount::parse(&output.stdout))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_cgroup_v1_and_v2() {
-        for (text, expected) in [
-            (
-                "usage_usec 2500000\nuser_usec 1\nnr_periods 40\nnr_throttled 10\nthrottled_usec 7000\n",
-                (2500, 40, 10, 7),
-            ),
-            (
-                "usage_ns 3000000000\nnr_periods 5\nnr_throttled 4\nthrottled_time 9000000\n",
-                (3000, 5, 4, 9),
-            ),
-        ] {
-            let a = parse_cpu_stat(text);
-            let got = (a.used_ms, a.periods, a.throttled_periods, a.throttled_ms);
-            assert_eq!(got, expected, "{text}");
-        }
-    }
 
     #[test]
     fn counts_requests_to_undefined_in_both_formats() {

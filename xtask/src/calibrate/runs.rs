@@ -1,10 +1,12 @@
-//! The recorded runs (a)-(d), what each is expected to show, and their table.
+//! The recorded runs (a)-(e), what each is expected to show, and their table.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::bail;
+use checks::terraform::{ServiceSize, TaskSize};
 
-use super::emulated::{self, Run, Summary};
+use super::emulated::{self, Run};
+use super::summary::Summary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunName {
@@ -16,6 +18,9 @@ pub enum RunName {
     C,
     /// The solved script, solution, the Fargate size between the two.
     D,
+    /// The solved script, solution, three tasks of (d)'s size behind a load balancer: the
+    /// solved capacity scaled out rather than up.
+    E,
 }
 
 /// What a run's expected outcome needs.
@@ -48,9 +53,19 @@ const SOLVED_SCRIPT: &str = "k6/solved/planners-and-studiers.js";
 pub const MOSTLY_THROTTLED: f64 = 0.5;
 /// Throttled in at most this share: the CPU limit rarely held the app back.
 pub const RARELY_THROTTLED: f64 = 0.1;
+/// Fargate's size between the handed-out and the solved task: 512 CPU units, 1024 MiB.
+const BETWEEN: TaskSize = TaskSize {
+    cpu: 512,
+    memory_mib: 1024,
+};
+/// How many tasks of [`BETWEEN`] the scaled-out run has.
+const SCALED_OUT_TASKS: u32 = 3;
+/// A task served less than this share of an even split of the requests: the balancer did not
+/// spread the load, so the run says nothing about several tasks.
+const LEAST_SHARE_OF_REQUESTS: f64 = 0.5;
 
 impl RunName {
-    pub const ALL: [Self; 4] = [Self::A, Self::B, Self::C, Self::D];
+    pub const ALL: [Self; 5] = [Self::A, Self::B, Self::C, Self::D, Self::E];
 
     pub fn letter(self) -> char {
         match self {
@@ -58,6 +73,7 @@ impl RunName {
             Self::B => 'b',
             Self::C => 'c',
             Self::D => 'd',
+            Self::E => 'e',
         }
     }
 
@@ -66,8 +82,8 @@ impl RunName {
             .into_iter()
             .filter(|name| letters.contains(name.letter()))
             .collect();
-        if names.is_empty() || letters.chars().any(|c| !"abcd".contains(c)) {
-            bail!("--only takes letters of abcd, not {letters:?}");
+        if names.is_empty() || letters.chars().any(|c| !"abcde".contains(c)) {
+            bail!("--only takes letters of abcde, not {letters:?}");
         }
         Ok(names)
     }
@@ -94,34 +110,48 @@ impl RunName {
                 SOLVED_SCRIPT,
                 "CPU flat out at the peak (throttled in 10% of the periods or more)",
             ),
+            Self::E => (
+                "solution",
+                SOLVED_SCRIPT,
+                "thresholds and checks pass, nothing left, load spread, no task throttled most \
+                 of the time",
+            ),
         };
         Expectation { app, script, says }
     }
 
-    /// The task size (vCPUs, MiB) the run emulates, read where the lab keeps it.
-    pub fn size(self, root: &Path) -> anyhow::Result<(f64, u32)> {
+    /// The service the run emulates: the handed-out and solved ones as the lab's Terraform
+    /// has them (task size and `desired_count`), the others Fargate sizes of their own.
+    pub fn size(self, root: &Path) -> anyhow::Result<ServiceSize> {
         let folder = root.join("terraform");
-        let read = |overrides: &[PathBuf]| {
-            checks::terraform::task_size(&folder, overrides)
-                .map_err(|error| anyhow::anyhow!("cannot read the task size: {error}"))
+        let read = |overrides: &[std::path::PathBuf]| {
+            checks::terraform::service_size(&folder, overrides)
+                .map_err(|error| anyhow::anyhow!("cannot read the service's size: {error}"))
         };
-        let size = match self {
-            Self::B => read(&[])?,
-            Self::A | Self::C => read(&[folder.join("solved/task-size.auto.tfvars")])?,
-            Self::D => return Ok((0.5, 1024)),
-        };
-        Ok((size.vcpu(), size.memory_mib))
+        match self {
+            Self::B => read(&[]),
+            Self::A | Self::C => read(&[folder.join("solved/task-size.auto.tfvars")]),
+            Self::D => Ok(ServiceSize {
+                task: BETWEEN,
+                tasks: 1,
+            }),
+            Self::E => Ok(ServiceSize {
+                task: BETWEEN,
+                tasks: SCALED_OUT_TASKS,
+            }),
+        }
     }
 
-    /// The run, with the release binary of its app brought up to date.
+    /// The run, with the deployed build of its app brought up to date.
     pub fn spec(self, root: &Path, scale: f64) -> anyhow::Result<Run> {
         let expectation = self.expectation();
-        let (cpus, memory_mib) = self.size(root)?;
+        let size = self.size(root)?;
         Ok(Run {
             app: expectation.app.to_owned(),
-            binary: super::release_binary(expectation.app)?,
-            cpus,
-            memory_mib,
+            binary: super::deployed_binary(expectation.app)?,
+            tasks: size.tasks,
+            cpus: size.task.vcpu(),
+            memory_mib: size.task.memory_mib,
             script: root.join(expectation.script),
             scale,
             k6_args: Vec::new(),
@@ -163,7 +193,7 @@ impl RunName {
                     ));
                 }
             }
-            Self::C | Self::D => {
+            Self::C | Self::D | Self::E => {
                 broken(summary.checks_failed() == 0, "a check failed");
                 broken(
                     summary.failed_request_rate() == 0.0,
@@ -176,21 +206,61 @@ impl RunName {
                 );
                 broken(!summary.app_memory.oom_killed, "the app was OOM-killed");
                 let throttled = summary.throttled_ratio();
-                if self == Self::C && throttled > RARELY_THROTTLED {
-                    outcome.unsteady.push(format!(
+                let percent = |share: f64| share * 100.0;
+                match self {
+                    Self::C if throttled > RARELY_THROTTLED => outcome.unsteady.push(format!(
                         "throttled in more than {:.0}% of the periods",
-                        RARELY_THROTTLED * 100.0
-                    ));
-                }
-                if self == Self::D && throttled < RARELY_THROTTLED {
-                    outcome.unsteady.push(format!(
+                        percent(RARELY_THROTTLED)
+                    )),
+                    Self::D if throttled < RARELY_THROTTLED => outcome.unsteady.push(format!(
                         "throttled in fewer than {:.0}% of the periods",
-                        RARELY_THROTTLED * 100.0
-                    ));
+                        percent(RARELY_THROTTLED)
+                    )),
+                    Self::E => {
+                        judge_thresholds(summary, &mut outcome);
+                        if summary.least_share_of_requests() < LEAST_SHARE_OF_REQUESTS {
+                            outcome.broken.push(format!(
+                                "a task served less than {:.0}% of an even share of the requests",
+                                percent(LEAST_SHARE_OF_REQUESTS)
+                            ));
+                        }
+                        if throttled >= MOSTLY_THROTTLED {
+                            outcome.unsteady.push(format!(
+                                "a task was throttled in {:.0}% of the periods or more",
+                                percent(MOSTLY_THROTTLED)
+                            ));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
         outcome
+    }
+}
+
+/// Every threshold passes. Latency (`http_req_duration`) is a claim other work on the machine
+/// can break, so a run it fails on while disturbed is rerun; the others are outcomes.
+fn judge_thresholds(summary: &Summary, outcome: &mut Outcome) {
+    let (latency, others): (Vec<String>, Vec<String>) = summary
+        .failed_thresholds()
+        .into_iter()
+        .partition(|threshold| threshold.starts_with("http_req_duration"));
+    if !others.is_empty() {
+        outcome
+            .broken
+            .push(format!("thresholds failed: {}", others.join(", ")));
+    }
+    if !latency.is_empty() {
+        outcome
+            .unsteady
+            .push(format!("thresholds failed: {}", latency.join(", ")));
+    }
+    // 99 is k6's "a threshold failed", judged above; anything else is k6 itself failing.
+    if ![0, 99].contains(&summary.k6_exit_code) {
+        outcome
+            .broken
+            .push(format!("k6 exited with {}", summary.k6_exit_code));
     }
 }
 
@@ -222,7 +292,7 @@ pub fn print_table(summaries: &[(RunName, Summary)]) -> bool {
             "{:<3} {:<8} {:<5} {:<6} {:>6.0} {:>7.1} {:>6.2}% {:>7.2}% {:>5} {:>9} {:>5} {:>8.0}% {:>6.0}µs {:>3.0}MiB {:>5} {:>5.2} {}",
             name.letter(),
             summary.app,
-            summary.cpus,
+            summary.size_label(),
             format!("{}m", summary.memory_mib),
             summary.request_rate(),
             summary.p95_ms(),
@@ -244,9 +314,11 @@ pub fn print_table(summaries: &[(RunName, Summary)]) -> bool {
         );
     }
     println!(
-        "(req/s over the whole run, ramps included; throttled: share of the CFS periods in which \
-         the CPU limit stopped the app; CPU/req: the app's own CPU per request; load: the load \
-         average before the run; other: CPUs used by work outside the run, on average)"
+        "(cpus: each task's, 3×0.5 for three tasks behind the load balancer; req/s over the \
+         whole run, ramps included; throttled: share of the CFS periods in which the CPU limit \
+         stopped the app, its most throttled task's; CPU/req: the app's own CPU per request, all \
+         tasks together; RSS: the largest task's; load: the load average before the run; other: \
+         CPUs used by work outside the run, on average)"
     );
     all_hold
 }
@@ -260,7 +332,7 @@ pub fn sizes(
     out_dir: &Path,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(out_dir)?;
-    let binary = super::release_binary("solution")?;
+    let binary = super::deployed_binary("solution")?;
     let mut rows = Vec::new();
     for &size in cpus {
         let mut scripts = vec![(
@@ -281,6 +353,7 @@ pub fn sizes(
             let spec = Run {
                 app: "solution".to_owned(),
                 binary: binary.clone(),
+                tasks: 1,
                 cpus: size,
                 memory_mib: 2048,
                 script: root.join(script),
@@ -338,4 +411,87 @@ fn load_1min(summary: &Summary) -> &str {
         .split(' ')
         .next()
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::TaskFigures;
+
+    /// Three tasks that each served 1,000 requests, throttled in `throttled` of 100 periods.
+    fn scaled_out(throttled: [u64; 3]) -> Summary {
+        Summary::example(
+            throttled
+                .into_iter()
+                .map(|periods| TaskFigures::example(100, periods, 1000))
+                .collect(),
+        )
+    }
+
+    fn fail_threshold(summary: &mut Summary, metric: &str, threshold: &str) {
+        summary.k6["metrics"][metric]["thresholds"][threshold] = true.into();
+        summary.k6_exit_code = 99;
+    }
+
+    #[test]
+    fn the_scaled_out_run_holds_when_it_serves_cleanly_and_no_task_is_mostly_throttled() {
+        let outcome = RunName::E.judge(&scaled_out([49, 0, 10]));
+        assert!(outcome.holds(), "{outcome:?}");
+    }
+
+    #[test]
+    fn one_task_throttled_most_of_the_time_is_a_claim_a_disturbed_run_reruns() {
+        let outcome = RunName::E.judge(&scaled_out([50, 0, 0]));
+        assert!(outcome.broken.is_empty(), "{outcome:?}");
+        assert_eq!(
+            outcome.unsteady,
+            ["a task was throttled in 50% of the periods or more"]
+        );
+    }
+
+    #[test]
+    fn latency_is_a_claim_and_the_other_thresholds_are_outcomes() {
+        let mut slow = scaled_out([0, 0, 0]);
+        fail_threshold(&mut slow, "http_req_duration", "p(95)<200");
+        let outcome = RunName::E.judge(&slow);
+        assert!(outcome.broken.is_empty(), "{outcome:?}");
+        assert_eq!(
+            outcome.unsteady,
+            ["thresholds failed: http_req_duration p(95)<200"]
+        );
+
+        let mut failing = scaled_out([0, 0, 0]);
+        fail_threshold(&mut failing, "http_req_failed", "rate<0.01");
+        let outcome = RunName::E.judge(&failing);
+        assert_eq!(
+            outcome.broken,
+            ["thresholds failed: http_req_failed rate<0.01"]
+        );
+
+        let mut crashed = scaled_out([0, 0, 0]);
+        crashed.k6_exit_code = 107;
+        assert_eq!(RunName::E.judge(&crashed).broken, ["k6 exited with 107"]);
+    }
+
+    #[test]
+    fn a_task_the_balancer_starved_breaks_the_run() {
+        let mut uneven = scaled_out([0, 0, 0]);
+        // 300 of 2,300 requests, where an even share is about 767.
+        uneven.tasks[2].requests_logged = 300;
+        let outcome = RunName::E.judge(&uneven);
+        assert_eq!(
+            outcome.broken,
+            ["a task served less than 50% of an even share of the requests"]
+        );
+    }
+
+    #[test]
+    fn runs_are_named_by_their_letters() {
+        assert_eq!(
+            RunName::parse_list("ae").expect("two runs"),
+            [RunName::A, RunName::E]
+        );
+        let error = RunName::parse_list("cf").expect_err("no run f");
+        assert!(error.to_string().contains("abcde"), "{error}");
+    }
 }

@@ -45,11 +45,11 @@ pub struct SolutionRun {
 }
 
 impl Stage {
-    /// Builds both apps (release, as deployed), copies them into `work` (a concurrent build
+    /// Builds both apps (as deployed), copies them into `work` (a concurrent build
     /// cannot swap them mid-run) and starts PostgreSQL.
     pub fn set_up(root: &Path, work: &Path) -> anyhow::Result<Self> {
-        crate::cargo_build_release(&["starter", "solution"])?;
-        let release = crate::target_dir().join("release");
+        crate::cargo_build(crate::DEPLOY_PROFILE, &["starter", "solution"])?;
+        let release = crate::target_dir().join(crate::DEPLOY_PROFILE);
         for app in ["starter", "solution"] {
             std::fs::copy(release.join(app), work.join(app))
                 .with_context(|| format!("cannot copy {app} from {}", release.display()))?;

@@ -1,0 +1,71 @@
+//! Submissions made from the kit, as a student would hand them in: the lab's files only (the
+//! list is `checks/src/lab_files.rs`), untouched or with the lab's answer.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{ensure, Context};
+
+use crate::kit_root;
+
+/// The handed-out files a student changes, and where the answer to each is in the kit.
+const ANSWERS: [(&str, &str); 5] = [
+    ("starter/src", "solution/src"),
+    ("starter/tests", "solution/tests"),
+    ("starter/Cargo.toml", "solution/Cargo.toml"),
+    (
+        "k6/planners-and-studiers.js",
+        "k6/solved/planners-and-studiers.js",
+    ),
+    (
+        "terraform/task-size.auto.tfvars",
+        "terraform/solved/task-size.auto.tfvars",
+    ),
+];
+
+/// Writes into `dir` the lab's files as handed out.
+pub fn untouched(dir: &Path) -> anyhow::Result<()> {
+    let kit = kit_root();
+    for (handed_out, _) in ANSWERS {
+        copy(&kit.join(handed_out), &dir.join(handed_out))?;
+    }
+    Ok(())
+}
+
+/// Writes into `dir` the lab's files with the lab's answer: the solution's code, tests and
+/// dependencies in `starter/`, the solved k6 script and task size.
+pub fn solved(dir: &Path) -> anyhow::Result<()> {
+    let kit = kit_root();
+    for (handed_out, answer) in ANSWERS {
+        copy(&kit.join(answer), &dir.join(handed_out))?;
+    }
+    let manifest = dir.join("starter/Cargo.toml");
+    let text = fs::read_to_string(&manifest)?;
+    ensure!(
+        text.contains("name = \"solution\""),
+        "solution/Cargo.toml no longer names the package `solution`"
+    );
+    fs::write(
+        &manifest,
+        text.replace("name = \"solution\"", "name = \"starter\""),
+    )?;
+    Ok(())
+}
+
+/// Copies a file, or a folder with everything in it.
+pub fn copy(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if from.is_dir() {
+        fs::create_dir_all(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        return Ok(());
+    }
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::copy(from, to)
+        .map(|_| ())
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
+}
