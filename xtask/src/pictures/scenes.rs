@@ -1,4 +1,4 @@
-//! The real runs the pictures show: PostgreSQL in a container, the apps' release builds on this
+//! The real runs the pictures show: PostgreSQL in a container, the apps' deployed builds on this
 //! machine's loopback, k6 and jq in a pseudo-terminal (`script`), as a student runs them.
 
 use std::path::{Path, PathBuf};
@@ -49,10 +49,10 @@ impl Stage {
     /// cannot swap them mid-run) and starts PostgreSQL.
     pub fn set_up(root: &Path, work: &Path) -> anyhow::Result<Self> {
         crate::cargo_build(crate::DEPLOY_PROFILE, &["starter", "solution"])?;
-        let release = crate::target_dir().join(crate::DEPLOY_PROFILE);
+        let built = crate::target_dir().join(crate::DEPLOY_PROFILE);
         for app in ["starter", "solution"] {
-            std::fs::copy(release.join(app), work.join(app))
-                .with_context(|| format!("cannot copy {app} from {}", release.display()))?;
+            std::fs::copy(built.join(app), work.join(app))
+                .with_context(|| format!("cannot copy {app} from {}", built.display()))?;
         }
         let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
         Ok(Self {
