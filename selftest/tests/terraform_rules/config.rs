@@ -174,6 +174,8 @@ pub struct Config {
     locals: Map<String, Value>,
     /// Every local's expression, to work them out again with other variable values.
     local_exprs: Arc<Vec<(String, Expression)>>,
+    /// What each local refers to, worked out once (templates are parsed to find them).
+    local_references: Arc<Vec<(String, Vec<(String, String)>)>>,
     /// Declared locals, with the file that declares them.
     declared_locals: BTreeMap<String, String>,
     /// The configuration's folder, absolute: `path.module` (and `path.root`).
@@ -242,6 +244,12 @@ impl Config {
             variables,
             declared,
             locals: Map::new(),
+            local_references: Arc::new(
+                pending_locals
+                    .iter()
+                    .map(|(name, expr)| (name.clone(), references(expr)))
+                    .collect(),
+            ),
             local_exprs: Arc::new(pending_locals),
             declared_locals,
             module_path: std::path::absolute(dir)
@@ -264,13 +272,13 @@ impl Config {
         let mut affected: Vec<String> = Vec::new();
         loop {
             let before = affected.len();
-            for (name, expr) in self.local_exprs.iter() {
+            for (name, used) in self.local_references.iter() {
                 if affected.contains(name) {
                     continue;
                 }
-                let uses = references(expr).into_iter().any(|(root, used)| {
-                    (root == "var" && values.iter().any(|(changed, _)| *changed == used))
-                        || (root == "local" && affected.contains(&used))
+                let uses = used.iter().any(|(root, used)| {
+                    (root == "var" && values.iter().any(|(changed, _)| changed == used))
+                        || (root == "local" && affected.contains(used))
                 });
                 if uses {
                     affected.push(name.clone());
@@ -325,9 +333,13 @@ impl Config {
     }
 
     pub fn context(&self) -> Context<'static> {
+        self.context_with(self.locals.clone())
+    }
+
+    fn context_with(&self, locals: Map<String, Value>) -> Context<'static> {
         let mut context = functions();
         context.declare_var("var", Value::Object(self.variables.clone()));
-        context.declare_var("local", Value::Object(self.locals.clone()));
+        context.declare_var("local", Value::Object(locals));
         let mut path = Map::new();
         for key in ["module", "root", "cwd"] {
             path.insert(key.to_owned(), Value::String(self.module_path.clone()));
@@ -377,7 +389,21 @@ impl Config {
 
     /// The value of `expr`, as far as it can be known before `apply`, or why it cannot be.
     pub fn evaluate(&self, expr: &Expression) -> Result<Value, String> {
-        expr.evaluate(&self.context())
+        // Only the locals the expression names: some hold long lists (the image's files), and
+        // the rules evaluate hundreds of expressions.
+        let named: Vec<String> = references(expr)
+            .into_iter()
+            .filter(|(root, _)| root == "local")
+            .map(|(_, name)| name)
+            .collect();
+        let context = self.context_with(
+            self.locals
+                .iter()
+                .filter(|(name, _)| named.contains(name))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        );
+        expr.evaluate(&context)
             .map_err(|error| self.explain(expr, &error.to_string()))
     }
 
