@@ -10,17 +10,17 @@
 //! (c) the solved script against the solution on the solved size: every check passes, no
 //!     request fails, nothing is left behind, and the CPU limit rarely throttled the app;
 //! (e) the same on three tasks of 512 CPU units / 1024 MiB behind a round-robin load balancer
-//!     (the capacity `ecs_task_size` accepts, scaled out): every threshold and check passes,
-//!     nothing is left behind, each task served its share, and no task was throttled in most
-//!     CFS periods.
+//!     (the capacity `ecs_task_size` accepts, scaled out): no check fails, no request fails
+//!     (the thresholds on both pass), nothing is left behind, each task served its share of the
+//!     requests, and no task was throttled in most CFS periods.
 //!
 //! What is asserted holds on a busy machine. Outcomes (checks, thresholds failing, todos,
-//! requests) cannot be produced or hidden by other work. Latency can: so (c) does not assert
-//! the p95 threshold (a busy machine moves it; docs/calibration.md records it from a quiet
-//! run) but how often the app's own CPU limit stopped it, from the container's cgroup. That too
-//! can move when other work takes CPU from the app, so a run whose throttling (or, for (e), the
-//! p95 threshold it claims) misses its mark while work outside it used more than 0.3 CPUs is
-//! rerun, at most three times in all.
+//! requests) cannot be produced or hidden by other work. Latency can: so (c) and (e) do not
+//! assert the p95 threshold (a busy machine moves it; docs/calibration.md records it from a
+//! quiet run, and a miss is printed here) but how often the app's own CPU limit stopped it, from
+//! each container's cgroup. That too can move when other work takes CPU from the app, so a run
+//! whose throttling misses its mark while work outside it used more than 0.3 CPUs is rerun, at
+//! most three times in all.
 //!
 //! Needs Docker, k6 and the images taskoverflow/postgres:15-bookworm and
 //! taskoverflow/runtime:bookworm; without them the tests fail and say how to get them. Slow
@@ -57,6 +57,14 @@ fn calibrate(name: RunName) -> Summary {
         xtask::calibrate::write_json(&out_dir.join(format!("{letter}.json")), &summary)
             .unwrap_or_else(|error| panic!("{error:#}"));
         let outcome = name.judge(&summary);
+        if !outcome.latency.is_empty() {
+            eprintln!(
+                "({letter}) not asserted here, latency: {} (p95 {:.1} ms, other work {:.2} CPUs)",
+                outcome.latency.join("; "),
+                summary.p95_ms(),
+                summary.cpus_busy.everything_else
+            );
+        }
         assert!(
             outcome.broken.is_empty(),
             "({letter}) {}: {}",
