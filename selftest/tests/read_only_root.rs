@@ -86,8 +86,10 @@ impl Drop for Running {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_app_serves_with_a_read_only_root_filesystem() {
+/// A plain test: the containers' handles block on a runtime of their own when dropped, which
+/// cannot happen inside another one; the HTTP requests get a runtime of their own.
+#[test]
+fn the_app_serves_with_a_read_only_root_filesystem() {
     let (read_only, writable) = filesystem_of_the_task();
     assert!(
         read_only,
@@ -101,41 +103,32 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
         .ok()
         .filter(|image| !image.trim().is_empty())
         .unwrap_or_else(|| "taskoverflow/postgres:15-bookworm".to_owned());
-    let database =
-        tokio::task::spawn_blocking(move || PostgresContainer::start(&postgres_image, None))
-            .await
-            .expect("the start task")
-            .expect("PostgreSQL starts");
-    let binary = tokio::task::spawn_blocking(|| xtask::app_binary("starter"))
-        .await
-        .expect("the build task")
+    let database = PostgresContainer::start(&postgres_image, None).expect("PostgreSQL starts");
+    let binary = xtask::app_binary("starter")
         .unwrap_or_else(|problem| panic!("cannot build the starter: {problem:?}"));
 
-    let mount = format!("{}:/usr/local/bin/taskoverflow:ro", binary.display());
-    let url = format!("postgres://postgres@{}:5432/taskoverflow", database.ip());
-    let password = format!("PGPASSWORD={}", database.password());
-    let mut args: Vec<String> = [
-        "run",
-        "--detach",
-        "--read-only",
-        "--user",
-        IMAGE_USER,
-        "--label",
-        &format!("{}=1", testkit::CONTAINER_LABEL),
-        "--volume",
-        &mount,
-        "--env",
-        &format!("DATABASE_URL={url}"),
-        "--env",
-        &password,
-        "--env",
-        "PORT=6400",
-        "--env",
-        "RUST_LOG=info",
-    ]
-    .iter()
-    .map(|arg| (*arg).to_owned())
-    .collect();
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "--detach".into(),
+        "--read-only".into(),
+        "--user".into(),
+        IMAGE_USER.into(),
+        "--label".into(),
+        format!("{}=1", testkit::CONTAINER_LABEL),
+        "--volume".into(),
+        format!("{}:/usr/local/bin/taskoverflow:ro", binary.display()),
+        "--env".into(),
+        format!(
+            "DATABASE_URL=postgres://postgres@{}:5432/taskoverflow",
+            database.ip()
+        ),
+        "--env".into(),
+        format!("PGPASSWORD={}", database.password()),
+        "--env".into(),
+        "PORT=6400".into(),
+        "--env".into(),
+        "RUST_LOG=info".into(),
+    ];
     for (key, value) in testkit::NO_AWS {
         args.extend(["--env".to_owned(), format!("{key}={value}")]);
     }
@@ -156,44 +149,46 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
     ])
     .expect("the container's address");
     let base = format!("http://{ip}:6400");
-    let client = reqwest::Client::new();
 
-    let started = Instant::now();
-    loop {
-        let health = client.get(format!("{base}/api/v1/health")).send().await;
-        if health.is_ok_and(|response| response.status() == 200) {
-            break;
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime for the requests");
+    let listed = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            let health = client.get(format!("{base}/api/v1/health")).send().await;
+            if health.is_ok_and(|response| response.status() == 200) {
+                break;
+            }
+            let running = docker(&["inspect", "--format", "{{.State.Running}}", &container.0]);
+            if started.elapsed() > Duration::from_secs(60) || running.as_deref() == Ok("false") {
+                let logs = Command::new("docker")
+                    .args(["logs", &container.0])
+                    .output()
+                    .map(|output| {
+                        String::from_utf8_lossy(&output.stderr).into_owned()
+                            + &String::from_utf8_lossy(&output.stdout)
+                    })
+                    .unwrap_or_default();
+                panic!("the app did not become healthy with a read-only root:\n{logs}");
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        let state = docker(&["inspect", "--format", "{{.State.Running}}", &container.0]);
-        if started.elapsed() > Duration::from_secs(60) || state.as_deref() == Ok("false") {
-            let logs = Command::new("docker")
-                .args(["logs", &container.0])
-                .output()
-                .map(|output| {
-                    String::from_utf8_lossy(&output.stderr).into_owned()
-                        + &String::from_utf8_lossy(&output.stdout)
-                })
-                .unwrap_or_default();
-            panic!("the app did not become healthy with a read-only root:\n{logs}");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-
-    let created = client
-        .post(format!("{base}/api/v1/todos"))
-        .json(&serde_json::json!({"title": "read-only root"}))
-        .send()
-        .await
-        .expect("POST answers");
-    assert_eq!(created.status(), 201);
-    let listed: serde_json::Value = client
-        .get(format!("{base}/api/v1/todos"))
-        .send()
-        .await
-        .expect("GET answers")
-        .json()
-        .await
-        .expect("a JSON list");
+        let created = client
+            .post(format!("{base}/api/v1/todos"))
+            .json(&serde_json::json!({"title": "read-only root"}))
+            .send()
+            .await
+            .expect("POST answers");
+        assert_eq!(created.status(), 201);
+        client
+            .get(format!("{base}/api/v1/todos"))
+            .send()
+            .await
+            .expect("GET answers")
+            .json::<serde_json::Value>()
+            .await
+            .expect("a JSON list")
+    });
     assert!(
         listed.to_string().contains("read-only root"),
         "the new todo is not listed: {listed}"
@@ -209,7 +204,7 @@ async fn the_app_serves_with_a_read_only_root_filesystem() {
     assert!(
         touch
             .as_ref()
-            .is_ok_and(|out| out.contains("Read-only file system") || out.contains("refused")),
+            .is_ok_and(|out| out.contains("Read-only file system")),
         "{touch:?}"
     );
     drop(container);
