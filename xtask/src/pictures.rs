@@ -7,8 +7,8 @@
 //!   handed-out app, as the student's terminal shows it;
 //! - `k6-report.png`: the first screen of k6's web-dashboard report of the solved script
 //!   against the answer, in headless Chromium;
-//! - `jq-slowest-requests.png`: jq answering a question the handout does not ask (the five
-//!   slowest requests) over the answer's log of that run.
+//! - `jq-lines-per-level.png`: jq answering a question the handout does not ask over the
+//!   answer's log of that run.
 //!
 //! Each picture's sources are hashed into `docs/pictures/sources.json` (see [`manifest`]); the
 //! kit's test (`selftest/tests/pictures.rs`) fails when a picture the handout shows is missing or
@@ -61,13 +61,13 @@ pub const PICTURES: &[Picture] = &[
         sources: &[scenes::SOLVED_SCRIPT, SCENES],
     },
     Picture {
-        file: "jq-slowest-requests.png",
+        file: "jq-lines-per-level.png",
         sources: &[TELEMETRY, REQUEST_ID, SCENES, TERMINAL],
     },
 ];
 
-/// Rows of the k6 picture when k6's summary has no `█` to start from: the bottom of a
-/// terminal window when the run ends.
+/// Rows of the k6 picture: the summary and the progress bars under it, as the bottom of a
+/// terminal window shows them when the run ends.
 const K6_ROWS: usize = 44;
 /// The k6 report's window: its first screen, the overview's charts.
 const REPORT_WINDOW: (u32, u32) = (1200, 960);
@@ -154,7 +154,7 @@ fn make(root: &Path, wanted: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
         "json-log-lines.png",
         "k6-summary.png",
         "k6-report.png",
-        "jq-slowest-requests.png",
+        "jq-lines-per-level.png",
     ];
     if !runs.iter().any(|file| wanted(file)) {
         return Ok(());
@@ -166,18 +166,14 @@ fn make(root: &Path, wanted: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
 
     if wanted("k6-summary.png") {
         let (bytes, command) = stage.k6_summary()?;
-        let screen = terminal::Screen::from_bytes(&bytes);
-        // k6 opens each part of its summary with `█`: the picture starts there.
-        let rows = screen
-            .rows_from('█')
-            .unwrap_or_else(|| screen.last_rows(K6_ROWS));
-        let png = terminal_picture(&format!("{command}   on {machine}"), &rows, work, "k6")?;
+        let rows = terminal::Screen::from_bytes(&bytes).last_rows(K6_ROWS);
+        let png = terminal_picture(&format!("{command}   ({machine})"), &rows, work, "k6")?;
         keep("k6-summary.png", &png)?;
     }
     let needs_solution = [
         "json-log-lines.png",
         "k6-report.png",
-        "jq-slowest-requests.png",
+        "jq-lines-per-level.png",
     ];
     if !needs_solution.iter().any(|file| wanted(file)) {
         return Ok(());
@@ -185,14 +181,13 @@ fn make(root: &Path, wanted: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
     let run = stage.solution_run()?;
     if !run.thresholds_passed {
         eprintln!(
-            "[pictures] WARNING: the solved script crossed a threshold ({}): the machine was \
-             busy? Its report shows it; run again on a quieter machine",
-            run.crossed.join("; ")
+            "[pictures] WARNING: the solved script crossed a threshold (the machine was busy?): \
+             its report shows it; run again on a quieter machine"
         );
     }
     if wanted("json-log-lines.png") {
         let rows = terminal::Screen::from_lines(&run.request_lines).last_rows(usize::MAX);
-        let title = format!("the app's output for one request: POST /api/v1/todos   on {machine}");
+        let title = format!("the app's output for one request: POST /api/v1/todos   ({machine})");
         let png = terminal_picture(&title, &rows, work, "lines")?;
         keep("json-log-lines.png", &png)?;
     }
@@ -201,12 +196,12 @@ fn make(root: &Path, wanted: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
         render::screenshot(&run.report, REPORT_WINDOW, 5000, &png, work)?;
         keep("k6-report.png", &png)?;
     }
-    if wanted("jq-slowest-requests.png") {
+    if wanted("jq-lines-per-level.png") {
         let (bytes, _) = stage.jq_over(&run.log)?;
         let rows = terminal::Screen::from_bytes(&bytes).last_rows(usize::MAX);
-        let title = format!("jq over the app's log of a 25-second k6 run   on {machine}");
+        let title = format!("jq over the app's log of a 25-second k6 run   ({machine})");
         let png = terminal_picture(&title, &rows, work, "jq")?;
-        keep("jq-slowest-requests.png", &png)?;
+        keep("jq-lines-per-level.png", &png)?;
     }
     Ok(())
 }

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
@@ -85,17 +84,10 @@ pub fn screenshot(
             scratch.join("chromium").display()
         ))
         .arg(format!("--window-size={},{}", size.0, size.1))
+        .arg(format!("--virtual-time-budget={wait_ms}"))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", page.display()));
-    // A budget of 0 makes Chromium wait forever: a page without scripts gets none.
-    if wait_ms > 0 {
-        command.arg(format!("--virtual-time-budget={wait_ms}"));
-    }
-    run_within(
-        &mut command,
-        CHROMIUM_TIMEOUT,
-        &scratch.join("chromium.log"),
-    )?;
+    run(&mut command)?;
     if !png.is_file() {
         bail!("chromium wrote no screenshot of {}", page.display());
     }
@@ -118,42 +110,6 @@ pub fn optimise(png: &Path) -> anyhow::Result<()> {
     run(Command::new("optipng")
         .args(["-quiet", "-o2", "-strip", "all"])
         .arg(png))
-}
-
-/// Chromium takes a few seconds; a page that never settles must not hang the command.
-const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Runs `command`, its output in `log`, killing it after `timeout`.
-fn run_within(command: &mut Command, timeout: Duration, log: &Path) -> anyhow::Result<()> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    let output = std::fs::File::create(log)?;
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(output.try_clone()?)
-        .stderr(output)
-        .spawn()
-        .with_context(|| format!("cannot run {program}"))?;
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait()? {
-            if !status.success() {
-                bail!(
-                    "{program} failed ({status}); its output is in {}",
-                    log.display()
-                );
-            }
-            return Ok(());
-        }
-        if started.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "{program} did not finish within {timeout:?}; its output is in {}",
-                log.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {

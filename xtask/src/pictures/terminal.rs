@@ -85,16 +85,6 @@ impl Screen {
         used[used.len().saturating_sub(height)..].to_vec()
     }
 
-    /// The used rows from the first one holding `c` (and the row above it) to the end; none
-    /// when no row holds it.
-    pub fn rows_from(&self, c: char) -> Option<Vec<Vec<(char, Style)>>> {
-        let used = self.used_rows();
-        let first = used
-            .iter()
-            .position(|row| row.iter().any(|(cell, _)| *cell == c))?;
-        Some(used[first.saturating_sub(1)..].to_vec())
-    }
-
     fn cells(&mut self) -> &mut Vec<(char, Style)> {
         while self.rows.len() <= self.row {
             self.rows.push(Vec::new());
@@ -332,26 +322,6 @@ mod tests {
             .map(|row| row.iter().map(|(c, _)| *c).collect())
             .collect();
         assert_eq!(last, vec!["2", "3"]);
-    }
-
-    #[test]
-    fn rows_can_start_where_a_character_first_appears() {
-        let screen = Screen::from_lines(&["banner", "", "  █ TOTAL", "a", "  █ MORE", ""]);
-        let text = |rows: Vec<Vec<(char, Style)>>| -> Vec<String> {
-            rows.iter()
-                .map(|row| row.iter().map(|(c, _)| *c).collect())
-                .collect()
-        };
-        assert_eq!(
-            screen.rows_from('█').map(text),
-            Some(vec![
-                String::new(),
-                "  █ TOTAL".into(),
-                "a".into(),
-                "  █ MORE".into()
-            ])
-        );
-        assert_eq!(screen.rows_from('✗'), None);
     }
 
     #[test]
