@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, calibrate, grade, pictures, profile, student_repo, test};
+use xtask::{bench, calibrate, grade, profile, student_repo, test};
 
 #[derive(Parser)]
 #[command(
@@ -33,9 +33,6 @@ enum Command {
     /// Grades a submission with the grading command, the kit as its template: `--solved` for
     /// the lab's answer (full marks), nothing for the handed-out files (1 point).
     Grade(grade::Args),
-    /// Remakes the handout's pictures from real runs into docs/pictures/ (with the hashes of
-    /// their sources).
-    Pictures(pictures::Args),
     /// Writes the student edition (the assignment template, no answers in it) into a folder.
     StudentRepo(student_repo::Args),
 }
@@ -48,7 +45,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Profile(args) => profile::run(args),
         Command::Grade(args) => grade::run(&args),
-        Command::Pictures(args) => pictures::run(args),
         Command::StudentRepo(args) => student_repo::run(&args),
     };
     match outcome {
