@@ -158,6 +158,9 @@ pub fn references(expr: &Expression) -> Vec<(String, String)> {
     found
 }
 
+/// A local's name and what its expression refers to.
+type LocalReferences = (String, Vec<(String, String)>);
+
 /// A Terraform configuration with its variables' values and the local values that can be
 /// worked out before `apply`.
 #[derive(Debug, Clone)]
@@ -175,7 +178,7 @@ pub struct Config {
     /// Every local's expression, to work them out again with other variable values.
     local_exprs: Arc<Vec<(String, Expression)>>,
     /// What each local refers to, worked out once (templates are parsed to find them).
-    local_references: Arc<Vec<(String, Vec<(String, String)>)>>,
+    local_references: Arc<Vec<LocalReferences>>,
     /// Declared locals, with the file that declares them.
     declared_locals: BTreeMap<String, String>,
     /// The configuration's folder, absolute: `path.module` (and `path.root`).
