@@ -1,5 +1,5 @@
 //! The repository explains itself: no file points a reader at a document, an issue tracker or a
-//! repository the reader does not have.
+//! repository the reader does not have, or at a service that no longer runs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,8 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn citations(line: &str) -> Vec<&'static str> {
     let lower = line.to_lowercase();
     let section = format!("spec {}", '\u{a7}');
-    let patterns: [(&str, bool); 4] = [
+    let classroom = format!("github {}", "classroom");
+    let patterns: [(&str, bool); 6] = [
         ("a section of an outside spec", lower.contains(&section)),
         (
             "an issue number",
@@ -47,6 +48,16 @@ fn citations(line: &str) -> Vec<&'static str> {
         (
             "the planning spec's path",
             lower.contains(&format!("shared/{}", "spec")),
+        ),
+        // The service ended on 2026-08-28; a line may say so, but not send anyone to it.
+        (
+            "a classroom service that has shut down",
+            lower.contains(&classroom) && !lower.contains("shut down"),
+        ),
+        (
+            "that service's autograding actions",
+            lower.contains(&format!("classroom-{}/", "resources"))
+                || lower.contains(&format!("autograding-{}", "command-grader")),
         ),
     ];
     patterns
@@ -95,4 +106,14 @@ fn the_citation_patterns_match_what_they_should() {
     assert_eq!(citations(&format!("fixed in {} 12", "Issue")).len(), 1);
     assert!(citations("an issue with the database").is_empty());
     assert!(citations("the API reference, docs/api.md").is_empty());
+    let service = format!("GitHub {}", "Classroom");
+    assert_eq!(
+        citations(&format!("make it the starter code of a {service} assignment")).len(),
+        1
+    );
+    assert!(citations(&format!("{service} shut down in August 2026.")).is_empty());
+    assert_eq!(
+        citations(&format!("uses: classroom-{}/autograding-grading-reporter@v1", "resources")).len(),
+        1
+    );
 }
