@@ -24,6 +24,23 @@ pub const ALL: &[Task] = &[
     ecs_task_size::TASK,
 ];
 
+/// Whether every name on a command line is a task's; if not, a message that lists the tasks.
+pub fn check_names(names: &[String]) -> Result<(), String> {
+    match names
+        .iter()
+        .find(|name| !ALL.iter().any(|task| task.name == name.as_str()))
+    {
+        Some(unknown) => {
+            let names: Vec<&str> = ALL.iter().map(|task| task.name).collect();
+            Err(format!(
+                "no task {unknown:?}: the tasks are {}",
+                names.join(", ")
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The lab tasks a pristine starter must fail (every task but `api_still_works`).
 pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
     ALL.iter()
