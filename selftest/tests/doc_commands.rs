@@ -256,6 +256,12 @@ const TABLE: &[Known] = &[
         success: "not run here (it needs perf and 10 s of load): `cargo xtask profile --help` \
                   works; the folding of perf's output is unit-tested in xtask/src/profile.rs",
     },
+    Known {
+        command: "cargo xtask pictures",
+        how: How::Files(xtask_command),
+        success: "not run here (Docker, k6, Chromium and two minutes): `cargo xtask pictures \
+                  --help` works; selftest/tests/pictures.rs checks what it made against its sources",
+    },
     // --- docs/handout.md, "Load testing with k6" ---
     Known {
         command: "ENDPOINT=http://localhost:6400 k6 run k6/planners-and-studiers.js",
