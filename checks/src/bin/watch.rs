@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     }
     // A failed snapshot is a message for the student, not a file to write.
     std::env::set_var("INSTA_UPDATE", "no");
+    exit_cleanly_on_ctrl_c();
     // `cargo run` says where the package is; the repository is its parent.
     let repository = repository_of_this_test();
     let request = Request {
@@ -60,6 +61,25 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Ctrl-C is how the watch ends: exit through `exit` rather than die of the signal, so that the
+/// grader's exit handlers run and remove its PostgreSQL container.
+fn exit_cleanly_on_ctrl_c() {
+    std::thread::spawn(|| {
+        let interrupted = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .map(|runtime| runtime.block_on(tokio::signal::ctrl_c()));
+        match interrupted {
+            Ok(Ok(())) => {
+                eprintln!("\nStopped.");
+                std::process::exit(130);
+            }
+            // Without a handler, Ctrl-C still stops the watch, only less tidily.
+            Ok(Err(error)) | Err(error) => eprintln!("watch: Ctrl-C not handled: {error}"),
+        }
+    });
 }
 
 /// The target folder this binary was built into (`<target>/<profile>/watch`): the app is built
