@@ -78,6 +78,11 @@ pub fn watch(
     let (sender, events) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(QUIET, None, sender).context("cannot watch files")?;
     for (folder, mode) in watched_folders(&root) {
+        // A folder the student removed (their own tests, say) has nothing to grade.
+        if !folder.is_dir() {
+            eprintln!("watch: {} does not exist, not watched", folder.display());
+            continue;
+        }
         debouncer
             .watch(&folder, mode)
             .with_context(|| format!("cannot watch {}", folder.display()))?;
