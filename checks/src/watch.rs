@@ -93,14 +93,13 @@ pub fn watch(
             return Ok(());
         }
         changed.clear();
-        // Wait for a change, then take every change already queued: one grading for all of them.
-        let first = events.recv().context("the file watcher stopped")?;
-        for batch in std::iter::once(first).chain(events.try_iter()) {
-            changed.extend(lab_changes(&root, batch));
-        }
+        // Wait for a change of a lab file, with every change queued behind it: one grading for
+        // all of them.
         while changed.is_empty() {
-            let batch = events.recv().context("the file watcher stopped")?;
-            changed.extend(lab_changes(&root, batch));
+            let first = events.recv().context("the file watcher stopped")?;
+            for batch in std::iter::once(first).chain(events.try_iter()) {
+                changed.extend(lab_changes(&root, batch));
+            }
         }
         changed.sort();
         changed.dedup();
