@@ -47,3 +47,25 @@ pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
         .map(|task| task.name)
         .filter(|name| *name != api_still_works::TASK.name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_names;
+
+    #[test]
+    fn task_names_are_checked_before_grading() {
+        let names = |list: &[&str]| {
+            list.iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(check_names(&names(&[])), Ok(()));
+        assert_eq!(
+            check_names(&names(&["correlation_ids", "ecs_task_size"])),
+            Ok(())
+        );
+        let error = check_names(&names(&["correlation_ids", "corelation_ids"]))
+            .expect_err("a misspelt task");
+        assert!(error.starts_with("no task \"corelation_ids\": the tasks are api_still_works, "));
+    }
+}
