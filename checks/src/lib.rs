@@ -4,7 +4,8 @@
 //! [`lab_files`]) and every other file from the template ([`template`]), builds the app from
 //! that ([`app_build`]) and runs each task against it ([`grading`]). `cargo test -p checks`
 //! grades the repository it runs in; the `grade` binary grades any submission against a
-//! template, for course platforms and tutors.
+//! template, for course platforms and tutors; the `watch` binary grades the repository it was
+//! built from again whenever a lab file changes ([`watch`]).
 
 pub mod app;
 pub mod app_build;
@@ -23,6 +24,7 @@ pub mod template;
 pub mod terraform;
 pub mod tools;
 pub mod traffic;
+pub mod watch;
 
 pub use graded::Graded;
 pub use grading::{grade, Grading, Request};

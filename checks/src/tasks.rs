@@ -24,9 +24,48 @@ pub const ALL: &[Task] = &[
     ecs_task_size::TASK,
 ];
 
+/// Whether every name on a command line is a task's; if not, a message that lists the tasks.
+pub fn check_names(names: &[String]) -> Result<(), String> {
+    match names
+        .iter()
+        .find(|name| !ALL.iter().any(|task| task.name == name.as_str()))
+    {
+        Some(unknown) => {
+            let names: Vec<&str> = ALL.iter().map(|task| task.name).collect();
+            Err(format!(
+                "no task {unknown:?}: the tasks are {}",
+                names.join(", ")
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The lab tasks a pristine starter must fail (every task but `api_still_works`).
 pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
     ALL.iter()
         .map(|task| task.name)
         .filter(|name| *name != api_still_works::TASK.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_names;
+
+    #[test]
+    fn task_names_are_checked_before_grading() {
+        let names = |list: &[&str]| {
+            list.iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(check_names(&names(&[])), Ok(()));
+        assert_eq!(
+            check_names(&names(&["correlation_ids", "ecs_task_size"])),
+            Ok(())
+        );
+        let error = check_names(&names(&["correlation_ids", "corelation_ids"]))
+            .expect_err("a misspelt task");
+        assert!(error.starts_with("no task \"corelation_ids\": the tasks are api_still_works, "));
+    }
 }

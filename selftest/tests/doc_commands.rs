@@ -118,6 +118,14 @@ const TABLE: &[Known] = &[
         success: "grades the pristine starter on that task only: its line says FAIL, no other \
                   task is graded, and the command exits non-zero",
     },
+    // --- docs/handout.md, "Checking your own work" ---
+    Known {
+        command: "cargo run -p checks --bin watch -- --task ecs_task_size",
+        how: How::Run(watch_grades_again_on_save),
+        success: "grades that task once (its line and the score), grades it again after \
+                  terraform/task-size.auto.tfvars is saved (its time set to now), naming the file, \
+                  and stops on Ctrl-C",
+    },
     // --- docs/handout.md, "Correlation IDs" ---
     Known {
         command: "cargo test -p starter --features exercises request_id",
@@ -247,6 +255,12 @@ const TABLE: &[Known] = &[
         how: How::Files(xtask_command),
         success: "not run here (it needs perf and 10 s of load): `cargo xtask profile --help` \
                   works; the folding of perf's output is unit-tested in xtask/src/profile.rs",
+    },
+    Known {
+        command: "cargo xtask pictures",
+        how: How::Files(xtask_command),
+        success: "not run here (Docker, k6, Chromium and two minutes): `cargo xtask pictures \
+                  --help` works; selftest/tests/pictures.rs checks what it made against its sources",
     },
     // --- docs/handout.md, "Load testing with k6" ---
     Known {
@@ -1005,17 +1019,8 @@ fn cargo_run_starter(documented: &str, command: &str) -> Result<(), String> {
     let port = free_port()?.to_string();
     let _turn = one_at_a_time();
     let log = tempfile("cargo-run-starter.log")?;
-    let log_file =
-        std::fs::File::create(&log).map_err(|error| format!("cannot create a log: {error}"))?;
-    let log_err = log_file
-        .try_clone()
-        .map_err(|error| format!("cannot share the log: {error}"))?;
-    let mut child = student_shell(command, &folder_of(documented), &[])
-        .env("PORT", &port)
-        .stdout(log_file)
-        .stderr(log_err)
-        .spawn()
-        .map_err(|error| format!("cannot start `{command}`: {error}"))?;
+    let mut shell = student_shell(command, &folder_of(documented), &[]);
+    let mut child = spawn_logging_to(shell.env("PORT", &port), &log)?;
     let output = || std::fs::read_to_string(&log).unwrap_or_default();
     let port: u16 = port.parse().map_err(|_| "port".to_owned())?;
     let started = Instant::now();
@@ -1066,6 +1071,89 @@ fn cargo_run_starter(documented: &str, command: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The handout's watch command on the kit's own files: one grading at its start, a second one
+/// after a lab file is saved, then Ctrl-C. Saving is setting the file's time: its content stays.
+fn watch_grades_again_on_save(command: &str) -> Result<(), String> {
+    const SAVED: &str = "terraform/task-size.auto.tfvars";
+    let _turn = one_at_a_time();
+    let log = tempfile("watch.log")?;
+    let mut child = spawn_logging_to(&mut student_shell(command, &folder_of(command), &[]), &log)?;
+    let output = || std::fs::read_to_string(&log).unwrap_or_default();
+    let scores = || output().matches("Score: ").count();
+    let mut wait_for = |count: usize, limit: Duration| -> Result<(), String> {
+        let started = Instant::now();
+        while scores() < count {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!(
+                    "`{command}` exited ({status}):\n{}",
+                    tail(&output())
+                ));
+            }
+            if started.elapsed() > limit {
+                return Err(format!(
+                    "`{command}` printed {} scores within {limit:?}, expected {count}:\n{}",
+                    scores(),
+                    tail(&output())
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Ok(())
+    };
+    let graded = wait_for(1, START_TIMEOUT).and_then(|()| {
+        std::fs::File::options()
+            .append(true)
+            .open(kit_root().join(SAVED))
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            .map_err(|error| format!("cannot save {SAVED}: {error}"))?;
+        wait_for(2, Duration::from_secs(120))
+    });
+    signal_group(child.id(), "-INT");
+    let stopping = Instant::now();
+    while !matches!(child.try_wait(), Ok(Some(_))) {
+        if stopping.elapsed() > Duration::from_secs(30) {
+            signal_group(child.id(), "-KILL");
+            let _ = child.wait();
+            return Err(format!("`{command}` did not stop within 30 s of Ctrl-C"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    graded?;
+    let all = output();
+    let verdicts = summary_verdicts(&all);
+    let expected: BTreeMap<String, String> =
+        [("ecs_task_size".to_owned(), "FAIL".to_owned())].into();
+    if verdicts != expected || !all.contains(&format!("{SAVED} changed")) {
+        return Err(format!(
+            "`{command}` should grade ecs_task_size alone (FAIL on the handed-out size), then \
+             again after {SAVED} changed, got {verdicts:?}:\n{}",
+            tail(&all)
+        ));
+    }
+    Ok(())
+}
+
+/// Starts `shell` with its output (stdout and stderr) in the file `log`.
+fn spawn_logging_to(shell: &mut Command, log: &Path) -> Result<std::process::Child, String> {
+    let log_file =
+        std::fs::File::create(log).map_err(|error| format!("cannot create a log: {error}"))?;
+    let log_err = log_file
+        .try_clone()
+        .map_err(|error| format!("cannot share the log: {error}"))?;
+    shell
+        .stdout(log_file)
+        .stderr(log_err)
+        .spawn()
+        .map_err(|error| {
+            let command = shell
+                .get_args()
+                .last()
+                .unwrap_or_default()
+                .to_string_lossy();
+            format!("cannot start `{command}`: {error}")
+        })
 }
 
 fn tempfile(name: &str) -> Result<PathBuf, String> {

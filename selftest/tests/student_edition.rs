@@ -187,6 +187,22 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
     ] {
         assert!(dir.join(needed).is_file(), "the export lacks {needed}");
     }
+    // The handout's pictures go with it; the record of the kit files they show does not.
+    let handout = fs::read_to_string(dir.join("docs/handout.md")).expect("the handout");
+    let pictures = xtask::pictures::named_in(&handout);
+    assert!(
+        !pictures.is_empty(),
+        "the exported handout shows no picture"
+    );
+    for picture in &pictures {
+        let exported = fs::read(dir.join("docs/pictures").join(picture)).unwrap_or_default();
+        let kit = fs::read(kit_root().join("docs/pictures").join(picture)).expect("in the kit");
+        assert!(
+            exported == kit,
+            "the export lacks the kit's docs/pictures/{picture}"
+        );
+    }
+    assert!(!dir.join(xtask::pictures::sources::FILE).exists());
     let readme = fs::read_to_string(dir.join("README.md")).expect("a README");
     assert!(readme.contains("Students: check your work"), "{readme}");
     assert!(!readme.contains("Tutors"), "{readme}");

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod grade;
 pub mod machine;
+pub mod pictures;
 pub mod profile;
 pub mod student_repo;
 pub mod submission;

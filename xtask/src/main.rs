@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, calibrate, grade, profile, student_repo, test};
+use xtask::{bench, calibrate, grade, pictures, profile, student_repo, test};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +35,9 @@ enum Command {
     Grade(grade::Args),
     /// Writes the student edition (the assignment template, no answers in it) into a folder.
     StudentRepo(student_repo::Args),
+    /// Makes the handout's pictures again from real runs (docs/pictures/; needs Docker, k6,
+    /// jq and Chromium).
+    Pictures(pictures::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile::run(args),
         Command::Grade(args) => grade::run(&args),
         Command::StudentRepo(args) => student_repo::run(&args),
+        Command::Pictures(args) => pictures::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -51,6 +51,7 @@ const INCLUDED: &[&str] = &[
     "k6/planners-and-studiers.js",
     "terraform",
     "docs/handout.md",
+    "docs/pictures",
     "docs/api.md",
     "docker",
     "scripts/build-postgres-image.sh",
@@ -60,8 +61,9 @@ const INCLUDED: &[&str] = &[
     ".gitignore",
 ];
 
-/// Inside the included folders, what stays out: the tutors' task size.
-const EXCLUDED: &[&str] = &["terraform/solved/"];
+/// Inside the included folders, what stays out: the tutors' task size, and the pictures' record
+/// of the kit files they were made from (the answer's among them).
+const EXCLUDED: &[&str] = &["terraform/solved/", "docs/pictures/sources.json"];
 
 /// The workspace members of the student edition.
 const MEMBERS: &[&str] = &["api", "starter", "shipper", "testkit", "checks"];

@@ -54,12 +54,9 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // A failed snapshot is a message for the student, not a file to write.
     std::env::set_var("INSTA_UPDATE", "no");
-    for name in &args.tasks {
-        if !checks::tasks::ALL.iter().any(|task| task.name == name) {
-            let names: Vec<&str> = checks::tasks::ALL.iter().map(|task| task.name).collect();
-            eprintln!("no task {name:?}: the tasks are {}", names.join(", "));
-            return ExitCode::from(2);
-        }
+    if let Err(message) = checks::tasks::check_names(&args.tasks) {
+        eprintln!("{message}");
+        return ExitCode::from(2);
     }
     // Before anything is graded: a grading whose platform file cannot be written is no use.
     let identity = match &args.classroom50 {
