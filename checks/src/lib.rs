@@ -12,6 +12,7 @@ pub mod app_manifest;
 pub mod database;
 pub mod graded;
 pub mod grading;
+pub mod hints;
 pub mod lab_files;
 pub mod log_format;
 pub mod report;
