@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use checks::grading::{self, Request};
 use checks::submission::assemble;
 use checks::template::{file_sha256, Template};
-use checks::{tasks, Grading, Problem};
+use checks::{hints, tasks, Grading, Problem};
+
+#[path = "student_facing/giveaways.rs"]
+mod giveaways;
+
+use giveaways::giveaways;
 
 /// A submission folder made from the kit, removed when dropped.
 struct Submission(tempfile::TempDir);
@@ -182,27 +187,60 @@ fn the_lab_s_answer_gets_full_marks() {
     assert_eq!(grading.notes, Vec::<String>::new());
 }
 
+/// What each lab task's first message says on the untouched starter: what was observed.
+const STARTER_OBSERVED: &[(&str, &str)] = &[
+    ("structured_logs", "is not one JSON object"),
+    ("correlation_ids", "is not JSON"),
+    ("logs_reach_cloudwatch", "are not JSON objects"),
+    ("k6_script_fixed", "k6 checks failed"),
+    ("ecs_task_size", "less CPU than the load test"),
+];
+
 #[test]
 fn the_handed_out_files_get_only_api_still_works() {
     let grading = Submission::untouched().grade(&[]);
     let lab: Vec<_> = tasks::lab_tasks().collect();
     assert_fails_exactly(&grading, &lab);
-    // Each failure names the file to change or the handout's section.
+    // Each failure is level 1 of the task's hints: what was observed, where to look, how to
+    // ask for more, with no giveaway and not the place; the last level names the place.
     for result in &grading.results {
-        if let Err(Problem::Task(message)) = &result.outcome {
-            assert!(
-                [
-                    "starter/src/telemetry.rs",
-                    "terraform/task-size.auto.tfvars",
-                    "k6/"
-                ]
-                .iter()
-                .any(|file| message.contains(file)),
-                "{}: {message}",
-                result.name
-            );
+        let Err(Problem::Task(message)) = &result.outcome else {
+            continue;
+        };
+        let task = result.name;
+        let hint = hints::of(task).unwrap_or_else(|| panic!("{task} has no hints"));
+        eprintln!("{task}, as graded (level 1):\n  {message}");
+        for level in 2..=hints::LEVELS {
+            let shown = hints::show(task, level).expect("a level");
+            eprintln!("  {}", shown.trim_end().replace('\n', "\n  "));
         }
+        let (_, observed) = STARTER_OBSERVED
+            .iter()
+            .find(|(name, _)| *name == task)
+            .unwrap_or_else(|| panic!("no observation listed for {task}"));
+        assert!(message.contains(observed), "{task}: {message}");
+        assert!(message.ends_with(&hints::first(task)), "{task}: {message}");
+        assert_eq!(
+            giveaways(message),
+            Vec::<String>::new(),
+            "{task}: {message}"
+        );
+        assert!(
+            !hint.names_any_place(message),
+            "{task} names the place: {message}"
+        );
+        assert!(
+            hint.names_the_place(hint.levels[2]),
+            "{task}: {:?}",
+            hint.levels[2]
+        );
     }
+    // The k6 task's outcomes, as counts and statuses.
+    let k6 = failure(&grading, "k6_script_fixed");
+    assert!(
+        k6.contains("still in the database after the run") && k6.contains("with 404"),
+        "{k6}"
+    );
 }
 
 // --- Cheats: left out by construction --------------------------------------------------------
@@ -356,7 +394,7 @@ fn scaling_out_passes_and_far_too_big_fails_on_cost() {
         "{message}"
     );
     let grading = task_size("task_cpu    = 256\ntask_memory = 512\ndesired_count = 2\n");
-    assert!(failure(&grading, "ecs_task_size").contains("VUs"));
+    assert!(failure(&grading, "ecs_task_size").contains("less CPU than the load test"));
 }
 
 // --- Sloppy answers -----------------------------------------------------------------------------

@@ -169,7 +169,7 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     }
     let lines = app::stop(app)?;
     let lines = app::json_lines(&lines).map_err(|(number, _)| {
-        fail(&ctx, format!("line {number} of the output is not JSON, so no request id can be read from it (the structured_logs task comes first)"))
+        fail(&ctx, format!("line {number} of the app's stdout is not JSON, so no request id can be read from it (the structured_logs task comes first)"))
     })?;
 
     let mut ids = Vec::new();

@@ -107,7 +107,7 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
     if size.total_cpu() < MIN_CPU_UNITS {
         // The outcome only: how to work out the size is the hint's next level.
         return Err(format!(
-            "{}: less CPU than the load test keeps busy at its peak, with room to spare",
+            "{}; that is less CPU than the load test keeps busy at its peak, with room to spare",
             describe(size)
         ));
     }
