@@ -101,18 +101,21 @@ pub const HINTS: &[Hint] = &[
     Hint {
         task: "ecs_task_size",
         levels: [
-            "Where to look: the size in terraform/task-size.auto.tfvars, the load test's peak \
-             in k6/planners-and-studiers.js, and docs/handout.md, section \
+            "Where to look: your estimate in terraform/CAPACITY.md, the size in \
+             terraform/task-size.auto.tfvars, the load test's peak in \
+             k6/planners-and-studiers.js, and docs/handout.md, section \
              \"Back-of-the-envelope capacity\".",
             "Capacity is arithmetic: the requests per second the scenario sends at its peak \
              (a virtual user sends one request per sleep plus latency: VUs ÷ (sleep + latency), \
-             added up over the scenarios) times the CPU time one request costs (the app's CPU \
-             use while k6 runs, from `docker stats` or the ECS CPUUtilization metric, divided \
-             by the requests per second your logs show) is the vCPU the peak keeps busy. A \
-             task busy more than about 70% of the time queues requests.",
-            "`task_cpu`, `task_memory` and `desired_count` in terraform/task-size.auto.tfvars \
-             (one task's size, in the pairs Fargate runs, and how many run); the peak's \
-             virtual users are in the `options` of k6/planners-and-studiers.js.",
+             added up over the scenarios) times the CPU time one request costs (measured on a \
+             release build: the app's CPU use while k6 runs divided by the requests per second \
+             it served) is the vCPU the peak keeps busy. A task busy more than about 70% of the \
+             time queues requests, so the handout's rule provides the busy vCPU ÷ 0.7, and \
+             chooses at least that and less than twice it.",
+            "The five lines of terraform/CAPACITY.md; `task_cpu`, `task_memory` and \
+             `desired_count` in terraform/task-size.auto.tfvars (one task's size, in the pairs \
+             Fargate runs, and how many run); the peak's virtual users are in the `options` of \
+             k6/planners-and-studiers.js.",
         ],
         place: &["`task_cpu`", "`options`"],
     },

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod app_build;
 pub mod app_manifest;
+pub mod capacity_estimate;
 pub mod database;
 pub mod graded;
 pub mod grading;

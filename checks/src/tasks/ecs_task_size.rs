@@ -1,11 +1,13 @@
 //! The ECS service in `terraform/` can serve the k6 scenario's peak, in sizes Fargate runs, and
-//! does not cost several times what it needs.
+//! does not cost several times what it needs; and the student's own capacity estimate
+//! (`terraform/CAPACITY.md`, [`capacity_estimate`]) agrees with itself and the size follows from it.
 //!
 //! The rule, as the handout states it: the CPU of every task that always runs (a task's CPU
 //! times the service's `desired_count`, which is also autoscaling's minimum) must be at least
 //! [`MIN_CPU_UNITS`] and at most [`MAX_CPU_UNITS`]; each task's memory must be one Fargate pairs
 //! with its CPU; the memory of every task together at most [`MAX_MEMORY_MIB`].
 
+use crate::capacity_estimate;
 use crate::hints;
 use crate::task::{Problem, Task, TaskContext};
 use crate::terraform::{self, ServiceSize};
@@ -107,7 +109,9 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
     if size.total_cpu() < MIN_CPU_UNITS {
         // The outcome only: how to work out the size is the hint's next level.
         return Err(format!(
-            "{}; that is less CPU than the load test keeps busy at its peak, with room to spare",
+            "{}; that is less CPU than the load test keeps busy at its peak, with room to \
+             spare, as the kit measured it: check how you measured (a release build, under the \
+             scenario's peak)",
             describe(size)
         ));
     }
@@ -122,17 +126,25 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
 }
 
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
+    let fail = |message: String| hints::failure(ctx.task, message);
     let size = terraform::service_size(&ctx.graded.terraform(), &[]).map_err(|error| {
-        hints::failure(
-            ctx.task,
-            format!(
-                "cannot read the ECS service's size: {error}. The task's cpu and memory come \
-                 from task_cpu and task_memory, the number of tasks from desired_count, all in \
-                 {TFVARS} (terraform/README.md)"
-            ),
-        )
+        fail(format!(
+            "cannot read the ECS service's size: {error}. The task's cpu and memory come from \
+             task_cpu and task_memory, the number of tasks from desired_count, all in {TFVARS} \
+             (terraform/README.md)"
+        ))
     })?;
-    judge(size).map_err(|message| hints::failure(ctx.task, message))
+    // The estimate first: the size must follow from it, by the handout's rule.
+    let path = ctx.graded.root().join(capacity_estimate::FILE);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        fail(format!(
+            "cannot read {}: {error}; it holds your capacity estimate",
+            capacity_estimate::FILE
+        ))
+    })?;
+    let estimate = capacity_estimate::parse(&text).map_err(fail)?;
+    capacity_estimate::check(&estimate, size).map_err(fail)?;
+    judge(size).map_err(fail)
 }
 
 #[cfg(test)]
