@@ -34,6 +34,10 @@ pub const LAB_FILES: &[LabFile] = &[
         pattern: "terraform/task-size.auto.tfvars",
         what: "the ECS task's size and how many tasks run",
     },
+    LabFile {
+        pattern: "terraform/CAPACITY.md",
+        what: "your capacity estimate, from which the size follows",
+    },
 ];
 
 impl LabFile {
@@ -66,6 +70,7 @@ mod tests {
             "starter/Cargo.toml",
             "k6/planners-and-studiers.js",
             "terraform/task-size.auto.tfvars",
+            "terraform/CAPACITY.md",
         ] {
             assert!(is_lab_file(path), "{path}");
         }

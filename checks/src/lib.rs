@@ -10,9 +10,11 @@
 pub mod app;
 pub mod app_build;
 pub mod app_manifest;
+pub mod capacity_estimate;
 pub mod database;
 pub mod graded;
 pub mod grading;
+pub mod hints;
 pub mod lab_files;
 pub mod log_format;
 pub mod report;

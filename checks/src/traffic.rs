@@ -50,8 +50,8 @@ pub async fn send(
     })
 }
 
-/// A planner creates a todo, a studier lists, a buggy client deletes `undefined`, and the
-/// planner deletes the todo by its id.
+/// A planner creates a todo, a studier lists, a client asks for a todo by an id that is not a
+/// number (answered 404), and the planner deletes the todo by its id.
 pub async fn scripted(base_url: &str) -> Result<Vec<Exchange>, Problem> {
     let client = reqwest::Client::new();
     let todos = "/api/v1/todos";
@@ -71,11 +71,11 @@ pub async fn scripted(base_url: &str) -> Result<Vec<Exchange>, Problem> {
         )));
     };
     let listed = send(&client, base_url, Method::GET, todos, None, None).await?;
-    let undefined = send(
+    let not_found = send(
         &client,
         base_url,
         Method::GET,
-        &format!("{todos}/undefined"),
+        &format!("{todos}/not-a-number"),
         None,
         None,
     )
@@ -89,7 +89,7 @@ pub async fn scripted(base_url: &str) -> Result<Vec<Exchange>, Problem> {
         None,
     )
     .await?;
-    Ok(vec![created, listed, undefined, deleted])
+    Ok(vec![created, listed, not_found, deleted])
 }
 
 /// What a raw request sent and what came back: the log lines of the request must carry

@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use checks::grading::{self, Request};
 use checks::submission::assemble;
 use checks::template::{file_sha256, Template};
-use checks::{tasks, Grading, Problem};
+use checks::{hints, tasks, Grading, Problem};
+
+#[path = "student_facing/giveaways.rs"]
+mod giveaways;
+
+use giveaways::giveaways;
 
 /// A submission folder made from the kit, removed when dropped.
 struct Submission(tempfile::TempDir);
@@ -182,27 +187,63 @@ fn the_lab_s_answer_gets_full_marks() {
     assert_eq!(grading.notes, Vec::<String>::new());
 }
 
+/// What each lab task's first message says on the untouched starter: what was observed.
+const STARTER_OBSERVED: &[(&str, &str)] = &[
+    ("structured_logs", "is not one JSON object"),
+    ("correlation_ids", "is not JSON"),
+    ("logs_reach_cloudwatch", "are not JSON objects"),
+    ("k6_script_fixed", "k6 checks failed"),
+    (
+        "ecs_task_size",
+        "terraform/CAPACITY.md holds no estimate yet",
+    ),
+];
+
 #[test]
 fn the_handed_out_files_get_only_api_still_works() {
     let grading = Submission::untouched().grade(&[]);
     let lab: Vec<_> = tasks::lab_tasks().collect();
     assert_fails_exactly(&grading, &lab);
-    // Each failure names the file to change or the handout's section.
+    // Each failure is level 1 of the task's hints: what was observed, where to look, how to
+    // ask for more, with no giveaway and not the place; the last level names the place.
     for result in &grading.results {
-        if let Err(Problem::Task(message)) = &result.outcome {
-            assert!(
-                [
-                    "starter/src/telemetry.rs",
-                    "terraform/task-size.auto.tfvars",
-                    "k6/"
-                ]
-                .iter()
-                .any(|file| message.contains(file)),
-                "{}: {message}",
-                result.name
-            );
+        let Err(Problem::Task(message)) = &result.outcome else {
+            continue;
+        };
+        let task = result.name;
+        let hint = hints::of(task).unwrap_or_else(|| panic!("{task} has no hints"));
+        eprintln!("{task}, as graded (level 1):\n  {message}");
+        for level in 2..=hints::LEVELS {
+            let shown = hints::show(task, level).expect("a level");
+            eprintln!("  {}", shown.trim_end().replace('\n', "\n  "));
         }
+        let (_, observed) = STARTER_OBSERVED
+            .iter()
+            .find(|(name, _)| *name == task)
+            .unwrap_or_else(|| panic!("no observation listed for {task}"));
+        assert!(message.contains(observed), "{task}: {message}");
+        assert!(message.ends_with(&hints::first(task)), "{task}: {message}");
+        assert_eq!(
+            giveaways(message),
+            Vec::<String>::new(),
+            "{task}: {message}"
+        );
+        assert!(
+            !hint.names_any_place(message),
+            "{task} names the place: {message}"
+        );
+        assert!(
+            hint.names_the_place(hint.levels[2]),
+            "{task}: {:?}",
+            hint.levels[2]
+        );
     }
+    // The k6 task's outcomes, as counts and statuses.
+    let k6 = failure(&grading, "k6_script_fixed");
+    assert!(
+        k6.contains("still in the database after the run") && k6.contains("with 404"),
+        "{k6}"
+    );
 }
 
 // --- Cheats: left out by construction --------------------------------------------------------
@@ -339,24 +380,80 @@ fn every_cheat_at_once_scores_what_the_untouched_files_do() {
 
 // --- The task size -----------------------------------------------------------------------------
 
-fn task_size(tfvars: &str) -> Grading {
+/// A capacity estimate in the handout's format: its arithmetic right, its size `tasks` × `cpu`.
+fn estimate(cpu_ms: f64, peak_rps: f64, tasks: u32, cpu: u32) -> String {
+    let busy = cpu_ms * peak_rps / 1000.0;
+    let provide = busy / 0.7;
+    format!(
+        "# Capacity estimate\n\n- CPU per request (ms): {cpu_ms}\n- peak requests per second: \
+         {peak_rps}\n- busy vCPU at the peak: {cpu_ms} × {peak_rps} / 1000 = {busy:.3}\n- vCPU \
+         to provide: {busy:.3} / 0.7 = {provide:.3}\n- chosen size: {tasks} task of {cpu} CPU \
+         units\n"
+    )
+}
+
+fn task_size(tfvars: &str, capacity: &str) -> Grading {
     Submission::untouched()
         .write("terraform/task-size.auto.tfvars", tfvars)
+        .write("terraform/CAPACITY.md", capacity)
         .grade(&["ecs_task_size"])
 }
 
 #[test]
 fn scaling_out_passes_and_far_too_big_fails_on_cost() {
-    let grading = task_size("task_cpu      = 512\ntask_memory   = 1024\ndesired_count = 3\n");
+    let grading = task_size(
+        "task_cpu      = 512\ntask_memory   = 1024\ndesired_count = 3\n",
+        &estimate(0.2, 3210.0, 3, 512),
+    );
     assert_fails_exactly(&grading, &[]);
-    let grading = task_size("task_cpu    = 4096\ntask_memory = 8192\n");
+    let grading = task_size(
+        "task_cpu    = 4096\ntask_memory = 8192\n",
+        &estimate(0.6, 3210.0, 1, 4096),
+    );
     let message = failure(&grading, "ecs_task_size");
     assert!(
         message.contains("bills") && !message.contains("VUs"),
         "{message}"
     );
-    let grading = task_size("task_cpu    = 256\ntask_memory = 512\ndesired_count = 2\n");
-    assert!(failure(&grading, "ecs_task_size").contains("VUs"));
+    let grading = task_size(
+        "task_cpu    = 256\ntask_memory = 512\ndesired_count = 2\n",
+        &estimate(0.08, 3210.0, 2, 256),
+    );
+    let message = failure(&grading, "ecs_task_size");
+    assert!(message.contains("less CPU than the load test"), "{message}");
+}
+
+/// The estimate is the student's: the solved one passes; none, wrong arithmetic, or a size that
+/// does not follow from it fails, whatever the size.
+#[test]
+fn the_size_must_follow_from_a_consistent_estimate() {
+    let solved_tfvars =
+        fs::read_to_string(xtask::kit_root().join("terraform/solved/task-size.auto.tfvars"))
+            .expect("the solved size");
+    let solved_estimate =
+        fs::read_to_string(xtask::kit_root().join("terraform/solved/CAPACITY.md"))
+            .expect("the solved estimate");
+    assert_fails_exactly(&task_size(&solved_tfvars, &solved_estimate), &[]);
+
+    let handed_out = fs::read_to_string(xtask::kit_root().join("terraform/CAPACITY.md"))
+        .expect("the handed-out estimate");
+    for (capacity, observed) in [
+        (handed_out.as_str(), "no estimate yet"),
+        ("", "has no line"),
+        (
+            &solved_estimate.replace("= 0.482", "= 4.82"),
+            "busy vCPU in terraform/CAPACITY.md is 4.82",
+        ),
+        (
+            &solved_estimate.replace("1 task of 1024", "2 tasks of 1024"),
+            "chose 2 task(s) of 1024 CPU units",
+        ),
+        (&estimate(0.3, 3210.0, 1, 1024), "less than twice"),
+    ] {
+        let grading = task_size(&solved_tfvars, capacity);
+        let message = failure(&grading, "ecs_task_size");
+        assert!(message.contains(observed), "{observed:?} in {message}");
+    }
 }
 
 // --- Sloppy answers -----------------------------------------------------------------------------

@@ -148,6 +148,18 @@ const TABLE: &[Known] = &[
         success: "grades the pristine starter: api_still_works PASS, every lab task FAIL \
                   (so the command exits non-zero, by design)",
     },
+    // --- docs/handout.md, "Checking your own work" ("When a task fails") ---
+    Known {
+        command: "cargo run -p checks --bin grade -- --hint k6_script_fixed",
+        how: How::Run(grade_hint),
+        success: "exits 0 and prints the task's hint 2 of 3 and the command for level 3, \
+                  grading nothing",
+    },
+    Known {
+        command: "cargo run -p checks --bin grade -- --hint k6_script_fixed --level 3",
+        how: How::Run(grade_hint),
+        success: "exits 0 and prints the task's hint 3 of 3, which names the place to look",
+    },
     Known {
         command: "cargo xtask grade --solved",
         how: How::Run(checks_grade_the_solution),
@@ -702,6 +714,34 @@ fn checks_grade_one_task(command: &str) -> Result<(), String> {
              {verdicts:?}:\n{}",
             output.status,
             tail(&all)
+        ));
+    }
+    Ok(())
+}
+
+/// `cargo run -p checks --bin grade -- --hint TASK [--level N]`: that level of the task's hints,
+/// exactly as `checks::hints` holds it, and nothing graded.
+fn grade_hint(command: &str) -> Result<(), String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let after = |flag: &str| {
+        words
+            .iter()
+            .position(|word| *word == flag)
+            .and_then(|at| words.get(at + 1))
+            .copied()
+    };
+    let task = after("--hint").ok_or("no task after --hint")?;
+    let level: u8 = after("--level")
+        .map_or(Ok(2), str::parse)
+        .map_err(|e| format!("{e}"))?;
+    let expected = checks::hints::show(task, level)?;
+    let output = run(command, &folder_of(command), &[])?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || stdout != expected {
+        return Err(format!(
+            "`{command}` ({}) should print hint {level} of {task}:\n{expected}\ngot:\n{}",
+            output.status,
+            tail(&text(&output))
         ));
     }
     Ok(())

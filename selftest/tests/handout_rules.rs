@@ -52,3 +52,57 @@ fn the_task_table_has_every_task_and_its_points() {
         .collect();
     assert_eq!(documented, graded);
 }
+
+/// "The lab at a glance": every part has a time and says when it is done, and the parts'
+/// tasks are the grader's, each once, with its points.
+#[test]
+fn the_lab_at_a_glance_gives_every_task_its_points_a_time_and_a_done() {
+    let rows = table(&handout(), "part");
+    assert!(!rows.is_empty(), "no table of the parts");
+    let mut graded: Vec<(String, String)> = Vec::new();
+    for row in &rows {
+        assert_eq!(row.len(), 5, "{row:?}");
+        let is_part = row[0].chars().next().is_some_and(|c| c.is_ascii_digit());
+        if is_part {
+            assert!(row[2].ends_with(" min"), "a part without a time: {row:?}");
+        }
+        assert!(!row[3].is_empty(), "a part without its done: {row:?}");
+        // `task` (points), the cell's backticks trimmed by `table`.
+        for cell in row[4].split(", ") {
+            let (name, points) = cell
+                .trim_matches('`')
+                .split_once("` (")
+                .unwrap_or_else(|| panic!("not `task` (points): {cell:?}"));
+            graded.push((name.to_owned(), points.trim_end_matches(')').to_owned()));
+        }
+    }
+    graded.sort();
+    let mut tasks: Vec<(String, String)> = tasks::ALL
+        .iter()
+        .map(|task| (task.name.to_owned(), task.points.to_string()))
+        .collect();
+    tasks.sort();
+    assert_eq!(graded, tasks);
+    let total: u32 = tasks::ALL.iter().map(|task| task.points).sum();
+    assert!(
+        handout().contains(&format!("the points are the grader's ({total} in all)")),
+        "the total of {total} points"
+    );
+}
+
+/// "Where to get help" gives the hint command the grader answers.
+#[test]
+fn where_to_get_help_names_the_hint_command() {
+    let text = handout();
+    let help = text
+        .split("**Where to get help**")
+        .nth(1)
+        .expect("a \"Where to get help\" paragraph");
+    let paragraph = help.split("\n\n").next().unwrap_or_default();
+    let command = checks::hints::command("TASK", 2);
+    assert!(
+        paragraph.replace('\n', " ").contains(&command),
+        "{command} in {paragraph}"
+    );
+    assert!(text.contains("**What you hand in**"));
+}

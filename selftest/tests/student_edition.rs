@@ -210,6 +210,7 @@ fn the_export_holds_no_answer_and_a_consistent_lock_file() {
     for handed_out in [
         "k6/planners-and-studiers.js",
         "terraform/task-size.auto.tfvars",
+        "terraform/CAPACITY.md",
     ] {
         assert_eq!(
             fs::read(dir.join(handed_out)).expect("exported"),
@@ -291,6 +292,7 @@ fn do_the_lab(dir: &Path) {
             "terraform/solved/task-size.auto.tfvars",
             "terraform/task-size.auto.tfvars",
         ),
+        ("terraform/solved/CAPACITY.md", "terraform/CAPACITY.md"),
     ] {
         fs::copy(kit.join(solved), dir.join(handed_out)).expect("copied");
     }

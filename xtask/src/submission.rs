@@ -9,7 +9,7 @@ use anyhow::{ensure, Context};
 use crate::kit_root;
 
 /// The handed-out files a student changes, and where the answer to each is in the kit.
-const ANSWERS: [(&str, &str); 5] = [
+const ANSWERS: [(&str, &str); 6] = [
     ("starter/src", "solution/src"),
     ("starter/tests", "solution/tests"),
     ("starter/Cargo.toml", "solution/Cargo.toml"),
@@ -21,6 +21,7 @@ const ANSWERS: [(&str, &str); 5] = [
         "terraform/task-size.auto.tfvars",
         "terraform/solved/task-size.auto.tfvars",
     ),
+    ("terraform/CAPACITY.md", "terraform/solved/CAPACITY.md"),
 ];
 
 /// Writes into `dir` the lab's files as handed out.
@@ -33,7 +34,7 @@ pub fn untouched(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes into `dir` the lab's files with the lab's answer: the solution's code, tests and
-/// dependencies in `starter/`, the solved k6 script and task size.
+/// dependencies in `starter/`, the solved k6 script, task size and capacity estimate.
 pub fn solved(dir: &Path) -> anyhow::Result<()> {
     let kit = kit_root();
     for (handed_out, answer) in ANSWERS {

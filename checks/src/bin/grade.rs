@@ -1,4 +1,5 @@
 //! `grade`: grades a submission as handed in, against the template it was made from.
+//! `grade --hint TASK [--level N]` prints a task's next hint instead (`checks::hints`).
 //!
 //! Every course platform's grading side wraps this command. It prints the task table and the
 //! score, writes `results.json` into `--out` (and, when asked, the same result as Classroom 50's
@@ -48,10 +49,28 @@ struct Args {
     /// Also write the task table in Markdown here (a job summary, a release body).
     #[arg(long, value_name = "PATH")]
     markdown: Option<PathBuf>,
+    /// Print a hint for this task instead of grading (a failing task's message is level 1).
+    #[arg(long, value_name = "TASK")]
+    hint: Option<String>,
+    /// The hint's level: 2 the idea behind the task, 3 the place to change.
+    #[arg(long, default_value_t = 2, requires = "hint")]
+    level: u8,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(task) = &args.hint {
+        return match checks::hints::show(task, args.level) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("{why}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // A failed snapshot is a message for the student, not a file to write.
     std::env::set_var("INSTA_UPDATE", "no");
     if let Err(message) = checks::tasks::check_names(&args.tasks) {

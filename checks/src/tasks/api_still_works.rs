@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::app;
+use crate::hints;
 use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{send, Exchange};
 
@@ -17,15 +18,13 @@ fn expect(exchange: &Exchange, status: u16, ctx: &TaskContext) -> Result<(), Pro
     if exchange.status == status {
         return Ok(());
     }
-    Err(Problem::Task(format!(
-        "`{} {}` answered {}, expected {status}. The lab does not change the API: compare \
-         {} with the handed-out code (`git diff -- {}`).",
-        exchange.method,
-        exchange.path,
-        exchange.status,
-        ctx.graded.file("src/routes/"),
-        ctx.graded.file("src/"),
-    )))
+    Err(hints::failure(
+        ctx.task,
+        format!(
+            "`{} {}` answered {}, where docs/api.md documents {status}",
+            exchange.method, exchange.path, exchange.status,
+        ),
+    ))
 }
 
 fn expect_error(
@@ -37,14 +36,21 @@ fn expect_error(
     expect(exchange, status, ctx)?;
     let error = exchange.body.get("error").and_then(Value::as_str);
     match (error, message) {
-        (Some(actual), Some(wanted)) if actual != wanted => Err(Problem::Task(format!(
-            "`{} {}` answered {{\"error\": {actual:?}}}, expected {{\"error\": {wanted:?}}}",
-            exchange.method, exchange.path
-        ))),
-        (None, _) => Err(Problem::Task(format!(
-            "`{} {}` answered {status} without an {{\"error\": ...}} body",
-            exchange.method, exchange.path
-        ))),
+        (Some(actual), Some(wanted)) if actual != wanted => Err(hints::failure(
+            ctx.task,
+            format!(
+                "`{} {}` answered {{\"error\": {actual:?}}}, where docs/api.md documents \
+                 {{\"error\": {wanted:?}}}",
+                exchange.method, exchange.path
+            ),
+        )),
+        (None, _) => Err(hints::failure(
+            ctx.task,
+            format!(
+                "`{} {}` answered {status} without an {{\"error\": ...}} body",
+                exchange.method, exchange.path
+            ),
+        )),
         _ => Ok(()),
     }
 }
@@ -69,7 +75,10 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     .await?;
     expect(&created, 201, &ctx)?;
     let id = created.body["id"].as_i64().ok_or_else(|| {
-        Problem::Task("POST /api/v1/todos did not return the new todo with its id".to_owned())
+        hints::failure(
+            ctx.task,
+            "POST /api/v1/todos did not return the new todo with its id",
+        )
     })?;
     let one = format!("{todos}/{id}");
     expect(&call(Method::GET, todos.clone(), None).await?, 200, &ctx)?;
@@ -79,10 +88,13 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     let done = call(Method::GET, format!("{todos}?completed=true"), None).await?;
     expect(&done, 200, &ctx)?;
     if done.body.as_array().map(Vec::len) != Some(1) {
-        return Err(Problem::Task(format!(
-            "`GET {todos}?completed=true` should list the one completed todo, got {}",
-            done.body
-        )));
+        return Err(hints::failure(
+            ctx.task,
+            format!(
+                "`GET {todos}?completed=true` listed {}, not the one completed todo",
+                done.body
+            ),
+        ));
     }
     let bad_filter = call(Method::GET, format!("{todos}?completed=maybe"), None).await?;
     expect_error(&bad_filter, 400, None, &ctx)?;
@@ -97,17 +109,20 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     expect_error(&extra, 400, Some("extra fields"), &ctx)?;
     let untitled = call(Method::POST, todos.clone(), Some(json!({}))).await?;
     expect_error(&untitled, 400, Some("missing title"), &ctx)?;
-    let undefined = call(Method::GET, format!("{todos}/undefined"), None).await?;
-    expect_error(&undefined, 404, Some("Todo not found"), &ctx)?;
+    let not_a_number = call(Method::GET, format!("{todos}/not-a-number"), None).await?;
+    expect_error(&not_a_number, 404, Some("Todo not found"), &ctx)?;
     let deleted = call(Method::DELETE, one.clone(), None).await?;
     expect(&deleted, 200, &ctx)?;
     let again = call(Method::DELETE, one, None).await?;
     expect(&again, 200, &ctx)?;
     if again.body != json!({}) {
-        return Err(Problem::Task(format!(
-            "deleting a todo that is already gone should answer {{}}, got {}",
-            again.body
-        )));
+        return Err(hints::failure(
+            ctx.task,
+            format!(
+                "deleting a todo that is already gone answered {}, where docs/api.md documents {{}}",
+                again.body
+            ),
+        ));
     }
     app::stop(app)?;
     Ok(())

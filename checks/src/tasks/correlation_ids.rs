@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::app;
+use crate::hints;
 use crate::task::{Problem, Task, TaskContext};
 use crate::traffic::{self, Exchange, RawExchange};
 
@@ -18,10 +19,7 @@ pub const TASK: Task = Task {
 };
 
 fn fail(ctx: &TaskContext, problem: impl std::fmt::Display) -> Problem {
-    Problem::Task(format!(
-        "{problem}. Look at {} and docs/handout.md, section \"Correlation IDs\".",
-        ctx.graded.file("src/telemetry.rs")
-    ))
+    hints::failure(ctx.task, problem)
 }
 
 /// How the app must treat an incoming `x-request-id`.
@@ -171,7 +169,7 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
     }
     let lines = app::stop(app)?;
     let lines = app::json_lines(&lines).map_err(|(number, _)| {
-        fail(&ctx, format!("line {number} of the output is not JSON, so no request id can be read from it (finish structured_logs first)"))
+        fail(&ctx, format!("line {number} of the app's stdout is not JSON, so no request id can be read from it (the structured_logs task comes first)"))
     })?;
 
     let mut ids = Vec::new();
@@ -293,7 +291,7 @@ fn check_request_lines(
     for line in &of_request {
         for field in ["method", "url"] {
             if !line.get(field).is_some_and(Value::is_string) {
-                return Err(fail(ctx, format!("a line of {request} has no `{field}`: put it in the request span so every line gets it")));
+                return Err(fail(ctx, format!("a line of {request} has no `{field}`")));
             }
         }
     }
@@ -304,10 +302,12 @@ fn check_request_lines(
             .is_some_and(|l| l.starts_with("sqlx"))
     });
     if runs_sql && !sql_with_id {
-        return Err(fail(ctx, format!(
-            "the SQL lines (location sqlx::query) of {request} do not carry its request_id: the id must live in a \
-             span that is entered while the handler runs, not only in the started/finished lines"
-        )));
+        return Err(fail(
+            ctx,
+            format!(
+                "the SQL lines (location sqlx::query) of {request} do not carry its request_id"
+            ),
+        ));
     }
     Ok(())
 }

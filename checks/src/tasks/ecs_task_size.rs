@@ -1,11 +1,14 @@
 //! The ECS service in `terraform/` can serve the k6 scenario's peak, in sizes Fargate runs, and
-//! does not cost several times what it needs.
+//! does not cost several times what it needs; and the student's own capacity estimate
+//! (`terraform/CAPACITY.md`, [`capacity_estimate`]) agrees with itself and the size follows from it.
 //!
 //! The rule, as the handout states it: the CPU of every task that always runs (a task's CPU
 //! times the service's `desired_count`, which is also autoscaling's minimum) must be at least
 //! [`MIN_CPU_UNITS`] and at most [`MAX_CPU_UNITS`]; each task's memory must be one Fargate pairs
 //! with its CPU; the memory of every task together at most [`MAX_MEMORY_MIB`].
 
+use crate::capacity_estimate;
+use crate::hints;
 use crate::task::{Problem, Task, TaskContext};
 use crate::terraform::{self, ServiceSize};
 
@@ -31,7 +34,6 @@ pub const MAX_MEMORY_MIB: u32 = 2 * MIN_MEMORY_MIB;
 
 /// Where the student changes the size.
 const TFVARS: &str = "terraform/task-size.auto.tfvars";
-const SECTION: &str = "docs/handout.md, section \"Back-of-the-envelope capacity\"";
 
 /// The memory sizes (MiB) Fargate allows for a number of CPU units (Linux tasks), or `None`
 /// when Fargate has no task with that many units.
@@ -84,15 +86,15 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
     let Some(choices) = fargate_memory_choices(task.cpu) else {
         return Err(format!(
             "{}, but Fargate has no task with {} CPU units: it runs 256, 512, 1024, 2048, 4096, \
-             8192 or 16384. Change task_cpu in {TFVARS}; see {SECTION}.",
+             8192 or 16384 (task_cpu in {TFVARS})",
             describe(size),
             task.cpu
         ));
     };
     if !choices.contains(&task.memory_mib) {
         return Err(format!(
-            "{}, which Fargate does not run: with {} CPU units a task has {}. Change \
-             task_memory in {TFVARS}; see {SECTION}.",
+            "{}, which Fargate does not run: with {} CPU units a task has {} (task_memory \
+             in {TFVARS})",
             describe(size),
             task.cpu,
             mib_list(&choices)
@@ -100,28 +102,23 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
     }
     if size.tasks == 0 {
         return Err(format!(
-            "{}: a service with no task serves nothing. Change desired_count in {TFVARS}; see \
-             {SECTION}.",
+            "{}: a service with no task serves nothing (desired_count in {TFVARS})",
             describe(size)
         ));
     }
     if size.total_cpu() < MIN_CPU_UNITS {
+        // The outcome only: how to work out the size is the hint's next level.
         return Err(format!(
-            "{}: is that enough for the load test? Work it out before you resize: estimate the \
-             requests per second the k6 scenario sends at its peak (VUs ÷ (sleep + latency), \
-             for each scenario), and the CPU time one request costs (the app's CPU use while \
-             k6 runs, from `docker stats` or the ECS CPUUtilization metric, divided by the \
-             requests per second your logs show: count the `Request finished` lines). \
-             Multiply, compare with the vCPU your service has, and leave room for the peak. \
-             Then pick a size Fargate runs and set it in {TFVARS}. See {SECTION}.",
+            "{}; that is less CPU than the load test keeps busy at its peak, with room to \
+             spare, as the kit measured it: check how you measured (a release build, under the \
+             scenario's peak)",
             describe(size)
         ));
     }
     if size.total_cpu() > MAX_CPU_UNITS || size.total_memory_mib() > MAX_MEMORY_MIB {
         return Err(format!(
             "{}: more than twice what the load test needs at its peak. Fargate bills every \
-             vCPU and GiB by the second, and the Learner Lab budget is small: size the service \
-             to your estimate with room for the peak, not several times over. See {SECTION}.",
+             vCPU and GiB by the second, and the Learner Lab budget is small",
             describe(size)
         ));
     }
@@ -129,14 +126,25 @@ pub fn judge(size: ServiceSize) -> Result<(), String> {
 }
 
 async fn run(ctx: TaskContext) -> Result<(), Problem> {
+    let fail = |message: String| hints::failure(ctx.task, message);
     let size = terraform::service_size(&ctx.graded.terraform(), &[]).map_err(|error| {
-        Problem::Task(format!(
+        fail(format!(
             "cannot read the ECS service's size: {error}. The task's cpu and memory come from \
-             task_cpu and task_memory, the number of tasks from desired_count, all in \
-             {TFVARS}; see terraform/README.md and {SECTION}."
+             task_cpu and task_memory, the number of tasks from desired_count, all in {TFVARS} \
+             (terraform/README.md)"
         ))
     })?;
-    judge(size).map_err(Problem::Task)
+    // The estimate first: the size must follow from it, by the handout's rule.
+    let path = ctx.graded.root().join(capacity_estimate::FILE);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        fail(format!(
+            "cannot read {}: {error}; it holds your capacity estimate",
+            capacity_estimate::FILE
+        ))
+    })?;
+    let estimate = capacity_estimate::parse(&text).map_err(fail)?;
+    capacity_estimate::check(&estimate, size).map_err(fail)?;
+    judge(size).map_err(fail)
 }
 
 #[cfg(test)]
@@ -173,13 +181,9 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("512 MiB"), "{message}");
-        assert!(message.contains("VUs ÷ (sleep + latency)"), "{message}");
-        assert!(message.contains("CPUUtilization"), "{message}");
-        assert!(
-            message.contains("Back-of-the-envelope capacity"),
-            "{message}"
-        );
-        assert!(message.contains(TFVARS), "{message}");
+        assert!(message.contains("less CPU than the load test"), "{message}");
+        // How to work it out is the next level of the hints, not the message.
+        assert!(!message.contains("VUs"), "{message}");
         for answer in ["1024", "2048", "1 vCPU"] {
             assert!(!message.contains(answer), "gives away {answer}: {message}");
         }

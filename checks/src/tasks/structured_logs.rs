@@ -8,8 +8,9 @@
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-use crate::app::{self, excerpt};
+use crate::app;
 use crate::database;
+use crate::hints;
 use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
@@ -25,13 +26,6 @@ const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
 /// A title with every character class a JSON string must escape, and some it must not mangle.
 pub const HOSTILE_TITLE: &str = "Say \"hi\" \\ to café ☕\n\tthen {leave}";
-
-fn hint(ctx: &TaskContext) -> String {
-    format!(
-        "Look at {} and docs/handout.md, section \"Structured logging\".",
-        ctx.graded.file("src/telemetry.rs")
-    )
-}
 
 /// Checks one line's required fields; the error names the first problem.
 pub fn check_line(line: &Map<String, Value>) -> Result<(), String> {
@@ -86,30 +80,55 @@ async fn run(ctx: TaskContext) -> Result<(), Problem> {
         hostile_traffic(&app.base_url()).await?;
         lines.extend(app::stop(app)?);
     }
+    let task = ctx.task;
     if lines.is_empty() {
-        return Err(Problem::Task(format!(
-            "the app printed nothing to stdout. {}",
-            hint(&ctx)
-        )));
+        return Err(hints::failure(
+            task,
+            "the app printed nothing to stdout over two runs",
+        ));
     }
+    // What was observed, never the line itself: the student reads it in the app's own output.
     let objects = app::json_lines(&lines).map_err(|(number, line)| {
-        Problem::Task(format!(
-            "line {number} of the app's output is not one JSON object: `{}`. Every line, from \
-             start-up to shutdown, must be JSON, whatever its values hold (quotes, backslashes, \
-             newlines: use a JSON library, not `format!`). {}",
-            excerpt(&line),
-            hint(&ctx)
-        ))
+        hints::failure(
+            task,
+            format!(
+                "line {number} of the app's stdout (of {} over two runs, with the grader's \
+                 requests in between) is not one JSON object: {}",
+                lines.len(),
+                not_json(&line)
+            ),
+        )
     })?;
     for (index, object) in objects.iter().enumerate() {
         check_line(object).map_err(|problem| {
-            Problem::Task(format!(
-                "line {} of the app's output: {problem}: `{}`. {}",
-                index + 1,
-                excerpt(&lines[index]),
-                hint(&ctx)
-            ))
+            hints::failure(
+                task,
+                format!("line {} of the app's stdout: {problem}", index + 1),
+            )
         })?;
     }
     Ok(())
+}
+
+/// Why a line is not one JSON object, in the parser's words (where it stopped), not the line's.
+fn not_json(line: &str) -> String {
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => format!("it is JSON, but {}, not an object", kind(&value)),
+        Err(error) => {
+            let at = format!(" at line {} column {}", error.line(), error.column());
+            let why = error.to_string().replace(&at, "");
+            format!("a JSON parser stops at column {}: {why}", error.column())
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
