@@ -108,12 +108,19 @@ fn the_citation_patterns_match_what_they_should() {
     assert!(citations("the API reference, docs/api.md").is_empty());
     let service = format!("GitHub {}", "Classroom");
     assert_eq!(
-        citations(&format!("make it the starter code of a {service} assignment")).len(),
+        citations(&format!(
+            "make it the starter code of a {service} assignment"
+        ))
+        .len(),
         1
     );
     assert!(citations(&format!("{service} shut down in August 2026.")).is_empty());
     assert_eq!(
-        citations(&format!("uses: classroom-{}/autograding-grading-reporter@v1", "resources")).len(),
+        citations(&format!(
+            "uses: classroom-{}/autograding-grading-reporter@v1",
+            "resources"
+        ))
+        .len(),
         1
     );
 }
