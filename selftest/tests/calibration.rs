@@ -5,8 +5,9 @@
 //!
 //! (a) the handed-out script against the starter on the solved task size: its checks fail,
 //!     requests go to /api/v1/todos/undefined, todos are left behind;
-//! (b) the solved script against the solution on the handed-out size: a threshold fails
-//!     (k6 exits 99), and the CPU limit throttled the app in most CFS periods;
+//! (b) the solved script against the solution on the handed-out size: the CPU limit throttled
+//!     the app in most CFS periods (the p95 threshold fails too where the CPU is no faster than
+//!     the calibration machine's: printed, not asserted);
 //! (c) the solved script against the solution on the solved size: every check passes, no
 //!     request fails, nothing is left behind, and the CPU limit rarely throttled the app;
 //! (e) the same on three tasks of 512 CPU units / 1024 MiB behind a round-robin load balancer

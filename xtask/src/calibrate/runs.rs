@@ -180,11 +180,27 @@ impl RunName {
                 broken(summary.todos_left > 0, "no todo left behind");
             }
             Self::B => {
-                broken(summary.k6_exit_code == 99, "k6 did not exit 99");
+                // Too small for the load is the app running out of CPU: asserted by the
+                // throttling below. Whether that pushes p95 over the threshold depends on how
+                // fast this machine's CPU is (a faster one serves the same load in less of it),
+                // so a threshold that holds is reported, not asserted, like latency elsewhere.
                 broken(
-                    !summary.failed_thresholds().is_empty(),
-                    "no threshold failed",
+                    matches!(summary.k6_exit_code, 0 | 99),
+                    "k6 itself failed (neither exit 0 nor 99)",
                 );
+                if summary.failed_thresholds().is_empty() {
+                    outcome.latency.push(format!(
+                        "no threshold failed (p95 {:.1} ms) although throttled in {:.0}% of the \
+                         periods: this machine's CPUs are faster than the calibration's",
+                        summary.p95_ms(),
+                        summary.throttled_ratio() * 100.0
+                    ));
+                }
+                let mut broken = |holds: bool, what: &str| {
+                    if !holds {
+                        outcome.broken.push(what.to_owned());
+                    }
+                };
                 broken(
                     summary.undefined_requests == 0,
                     "the solved script requested /undefined",
@@ -476,6 +492,44 @@ mod tests {
         let mut crashed = scaled_out([0, 0, 0]);
         crashed.k6_exit_code = 107;
         assert_eq!(RunName::E.judge(&crashed).broken, ["k6 exited with 107"]);
+    }
+
+    #[test]
+    fn the_handed_out_size_is_judged_by_its_throttling_and_reports_its_thresholds() {
+        let one = |throttled| Summary::example(vec![TaskFigures::example(100, throttled, 1000)]);
+        let mut over = one(72);
+        fail_threshold(&mut over, "http_req_duration", "p(95)<200");
+        assert!(
+            RunName::B.judge(&over).holds(),
+            "{:?}",
+            RunName::B.judge(&over)
+        );
+
+        // A faster CPU: still out of CPU, but under the threshold. Reported, not broken.
+        let outcome = RunName::B.judge(&one(72));
+        assert!(
+            outcome.broken.is_empty() && outcome.unsteady.is_empty(),
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.latency.len(), 1, "{outcome:?}");
+        assert!(
+            outcome.latency[0].starts_with("no threshold failed"),
+            "{outcome:?}"
+        );
+
+        let mut idle = one(10);
+        fail_threshold(&mut idle, "http_req_duration", "p(95)<200");
+        assert_eq!(
+            RunName::B.judge(&idle).unsteady,
+            ["throttled in fewer than 50% of the periods"]
+        );
+
+        let mut crashed = one(72);
+        crashed.k6_exit_code = 107;
+        assert_eq!(
+            RunName::B.judge(&crashed).broken,
+            ["k6 itself failed (neither exit 0 nor 99)"]
+        );
     }
 
     #[test]
