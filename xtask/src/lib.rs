@@ -43,16 +43,8 @@ pub const DEPLOY_PROFILE: &str = "deploy";
 /// `cargo build --profile PROFILE --locked -p P` for each package, one at a time, without the
 /// variables Cargo set for a test that runs this (a nested build would inherit them).
 pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for package in packages {
-        let mut command = Command::new(&cargo);
-        for key in cargo_variables_of_this_test() {
-            command.env_remove(key);
-        }
-        let status = command
-            .current_dir(kit_root())
-            .env("CARGO_TARGET_DIR", target_dir())
-            .args(["build", "--profile", profile, "--locked", "-p", package])
+        let status = cargo_build_command(profile, package, false)
             .status()
             .context("cannot run cargo")?;
         if !status.success() {
@@ -60,6 +52,27 @@ pub fn cargo_build(profile: &str, packages: &[&str]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The command `cargo_build` runs for one package; `nice` runs it at low priority. Builds made
+/// with it are fresh for each other: same flags, same environment.
+pub fn cargo_build_command(profile: &str, package: &str, nice: bool) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = if nice {
+        let mut nice = Command::new("nice");
+        nice.args(["-n", "10", &cargo]);
+        nice
+    } else {
+        Command::new(&cargo)
+    };
+    for key in cargo_variables_of_this_test() {
+        command.env_remove(key);
+    }
+    command
+        .current_dir(kit_root())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args(["build", "--profile", profile, "--locked", "-p", package]);
+    command
 }
 
 /// A debug build of one of the workspace's apps (`starter`, `solution`), built with the grader

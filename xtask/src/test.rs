@@ -5,7 +5,8 @@
 //!   commands. A few minutes on a warm build.
 //! - slow (`--slow`): the tests marked `#[ignore = "slow tier ..."]`: the load tests
 //!   (calibration, benchmark) and the student edition's whole journey.
-//! - all (`--all`): both, one after the other; `.ci/run` runs this.
+//! - all (`--all`): both, one after the other; `.ci/run` runs this. The slow tier's optimised
+//!   builds start at low priority when the quick tier does.
 //!
 //! The autograder's own lab test (`cargo test -p checks`, which grades the pristine starter and
 //! so fails by design) is left out: the tiers run every other test of `checks`, and the
@@ -34,16 +35,53 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         (_, true) => &[Tier::Quick, Tier::Slow],
         _ => &[Tier::Quick],
     };
+    // The slow tier's optimised builds are mostly one long single-threaded LTO step each: they
+    // compile at low priority beside the quick tier, which leaves a CPU idle much of the time.
+    let prebuild = tiers
+        .iter()
+        .any(|tier| matches!(tier, Tier::Slow))
+        .then(prebuild_deploy_profile);
     // Both tiers run even when the first fails: CI reports every failing test at once.
     let failed: Vec<String> = tiers
         .iter()
         .filter_map(|tier| tier.run(&args.test_args).err())
         .map(|error| format!("{error:#}"))
         .collect();
+    if let Some(prebuild) = prebuild {
+        // Its errors, if any, are the slow tier's to report: it builds the same again.
+        let _ = prebuild.join();
+    }
     if !failed.is_empty() {
         bail!("{}", failed.join("; "));
     }
     Ok(())
+}
+
+/// What the slow tier builds with `--profile deploy` (the benchmark and the calibration), built
+/// the same way (`xtask::cargo_build`, one package at a time), under `nice`, output to
+/// `target/deploy-prebuild.log`.
+fn prebuild_deploy_profile() -> std::thread::JoinHandle<()> {
+    std::thread::spawn(|| {
+        let log = crate::target_dir().join("deploy-prebuild.log");
+        for package in ["starter", "solution", "bench"] {
+            let open = || {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log)
+            };
+            let (Ok(out), Ok(err)) = (open(), open()) else {
+                return;
+            };
+            let built = crate::cargo_build_command(crate::DEPLOY_PROFILE, package, true)
+                .stdout(out)
+                .stderr(err)
+                .status();
+            if !built.is_ok_and(|status| status.success()) {
+                return;
+            }
+        }
+    })
 }
 
 #[derive(Clone, Copy)]
