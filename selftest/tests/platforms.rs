@@ -83,9 +83,11 @@ fn run(command: &mut Command, what: &str) -> Output {
     output
 }
 
-/// The target folder the platform gradings share, beside the kit's own builds.
+/// The target folder the platform gradings build in: the kit's own, where the autograder's
+/// tests already compiled the grader's and the app's dependencies with the same features, so
+/// only the exported template's own crates compile again.
 fn platform_target() -> PathBuf {
-    xtask::target_dir().join("platforms")
+    xtask::target_dir()
 }
 
 // ---------------------------------------------------------------------------------------------
