@@ -27,7 +27,6 @@ const FORBIDDEN_TEXT: &[&str] = &[
     "app=solution",
     "tutor.md",
     "calibration.md",
-    "scripts/calibrat",
     "selftest",
     "kit-only",
     "student-edition:",
@@ -46,7 +45,6 @@ const FORBIDDEN_PATHS: &[&str] = &[
     "selftest",
     "xtask",
     "bench",
-    "scripts/calibrate.sh",
     ".ci",
     ".cargo",
 ];

@@ -84,7 +84,6 @@ pub const ANSWER_MARKERS: &[&str] = &[
     "app=solution",
     "docs/tutor.md",
     "docs/calibration.md",
-    "scripts/calibrat",
     "selftest",
 ];
 
