@@ -41,7 +41,8 @@ say() { printf '[build-profiles %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 say "exporting the student edition to $edition"
 (cd "$kit" && cargo run --quiet --locked -p xtask -- student-repo "$edition") >/dev/null
-cd "$edition"
+# The students' repository is the export's template/ (the rest is the platforms' grading sides).
+cd "$edition/template"
 export CARGO_TARGET_DIR="$edition/target-measure"
 if $fresh; then
     export CARGO_HOME="$work/cargo-home"

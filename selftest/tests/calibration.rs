@@ -102,7 +102,7 @@ fn a_the_handed_out_script_fails_its_checks_and_leaves_todos_behind() {
 
 #[test]
 #[ignore = "slow tier: cargo xtask test --slow"]
-fn b_the_handed_out_task_size_fails_the_thresholds_and_is_throttled() {
+fn b_the_handed_out_task_size_runs_out_of_cpu() {
     calibrate(RunName::B);
 }
 
