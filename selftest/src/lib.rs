@@ -1,2 +1,83 @@
 //! The kit's own tests live in `tests/`: they prove that the pieces of the kit agree with
-//! each other (see README.md, "For kit maintainers").
+//! each other (see README.md, "For kit maintainers"). This library holds what several of them
+//! share.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The kit's root folder (this crate's parent).
+pub fn kit_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("selftest/ has a parent")
+        .to_path_buf()
+}
+
+/// A finished command's standard output, then its standard error, as text.
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Copies the folder `from` to `to`, recursively, leaving out every entry whose name `skip`
+/// accepts (at any depth).
+pub fn copy_dir(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
+    fs::create_dir_all(to).unwrap_or_else(|error| panic!("{}: {error}", to.display()));
+    let entries = fs::read_dir(from).unwrap_or_else(|error| panic!("{}: {error}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("a folder entry");
+        let name = entry.file_name();
+        if skip(&name.to_string_lossy()) {
+            continue;
+        }
+        let destination = to.join(&name);
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &destination, skip);
+        } else {
+            fs::copy(entry.path(), &destination)
+                .unwrap_or_else(|error| panic!("{}: {error}", entry.path().display()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kit_root_holds_the_workspace() {
+        assert!(kit_root().join("Cargo.toml").is_file());
+        assert!(kit_root().join("selftest").is_dir());
+    }
+
+    #[test]
+    fn a_copy_leaves_out_what_skip_names_at_any_depth() {
+        let from = tempfile_dir("from");
+        fs::create_dir_all(from.join("a/target")).expect("a folder");
+        fs::write(from.join("a/kept.txt"), "kept").expect("written");
+        fs::write(from.join("a/target/left-out.txt"), "no").expect("written");
+        let to = tempfile_dir("to");
+        copy_dir(&from, &to, &|name| name == "target");
+        assert_eq!(
+            fs::read_to_string(to.join("a/kept.txt")).expect("copied"),
+            "kept"
+        );
+        assert!(!to.join("a/target").exists());
+        let _ = fs::remove_dir_all(from);
+        let _ = fs::remove_dir_all(to);
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "selftest-lib-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+}

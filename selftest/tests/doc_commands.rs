@@ -362,6 +362,7 @@ const TABLE: &[Known] = &[
 /// k6's SCALE for every load test here: about five seconds (k6/README.md's table).
 const K6_SCALE: &str = "0.02";
 // The lock the kit's load tests take turns with (testkit's `load_test_lock`).
+use selftest::{kit_root, output_text as text};
 use testkit::LOAD_TEST_LOCK;
 
 // ---------------------------------------------------------------------------------------------
@@ -438,13 +439,6 @@ fn strip_comment(line: &str) -> String {
 
 fn normalise(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn kit_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("kit/ has a parent")
-        .to_path_buf()
 }
 
 fn read(relative: &str) -> String {
@@ -594,14 +588,6 @@ fn run(command: &str, folder: &Path, extra: &[(&str, &str)]) -> Result<Output, S
     student_shell(command, folder, extra)
         .output()
         .map_err(|error| format!("cannot run `sh -c {command:?}`: {error}"))
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The last lines of a long output, for failure messages.

@@ -28,6 +28,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use checks::tasks;
+use selftest::{kit_root, output_text as text};
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -49,18 +50,6 @@ const UNTESTED_ACTIONS: &[(&str, &str)] = &[
     ),
     ("actions/upload-artifact@", "the results folder, read here"),
 ];
-
-fn kit_root() -> PathBuf {
-    xtask::kit_root()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// A command without the variables Cargo set for this test (a nested build would inherit them).
 fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {

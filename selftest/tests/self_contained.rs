@@ -4,9 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use selftest::kit_root;
 
 /// Every text file of the kit, skipping build output, VCS data and the lock file.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -70,12 +68,12 @@ fn citations(line: &str) -> Vec<&'static str> {
 #[test]
 fn no_file_cites_what_a_reader_of_the_repo_cannot_see() {
     let mut all = Vec::new();
-    files(&root(), &mut all);
+    files(&kit_root(), &mut all);
     assert!(
         all.len() > 50,
         "found only {} files under {:?}",
         all.len(),
-        root()
+        kit_root()
     );
     let mut found = Vec::new();
     for path in all {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use checks::tasks;
+use selftest::{copy_dir, kit_root, output_text as text};
 
 /// Text that points at an answer or at the kit's internals, which the student edition lacks.
 const FORBIDDEN_TEXT: &[&str] = &[
@@ -49,10 +50,6 @@ const FORBIDDEN_PATHS: &[&str] = &[
     ".cargo",
 ];
 
-fn kit_root() -> PathBuf {
-    xtask::kit_root()
-}
-
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // As in the grader's own nested builds: a build script that watches one of the running
@@ -61,14 +58,6 @@ fn cargo() -> Command {
         command.env_remove(key);
     }
     command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// A fresh export in a temporary folder, removed when dropped.
@@ -273,7 +262,9 @@ fn assert_table(all: &str, passing: &[&str]) {
 /// package keeps its name), the solved k6 script and task size over the handed-out ones.
 fn do_the_lab(dir: &Path) {
     let kit = kit_root();
-    copy_dir(&kit.join("solution"), &dir.join("starter"));
+    copy_dir(&kit.join("solution"), &dir.join("starter"), &|name| {
+        name == "target"
+    });
     let manifest = dir.join("starter/Cargo.toml");
     let text = fs::read_to_string(&manifest).expect("a manifest");
     fs::write(
@@ -293,22 +284,6 @@ fn do_the_lab(dir: &Path) {
         ("terraform/solved/CAPACITY.md", "terraform/CAPACITY.md"),
     ] {
         fs::copy(kit.join(solved), dir.join(handed_out)).expect("copied");
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("a folder");
-    for entry in fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("an entry");
-        if entry.file_name() == "target" {
-            continue;
-        }
-        let destination = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &destination);
-        } else {
-            fs::copy(entry.path(), destination).expect("copied");
-        }
     }
 }
 

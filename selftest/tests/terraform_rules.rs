@@ -21,6 +21,7 @@ use config::{attribute, constant, labels, references, walk, Config, File};
 use hcl::expr::TraversalOperator;
 use hcl::template::{Element, Template};
 use hcl::{Block, Body, Expression, ObjectKey, Value};
+use selftest::copy_dir;
 
 fn terraform_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform")
@@ -1728,24 +1729,6 @@ fn service_reaches_only_the_database(config: &Config, found: &mut Vec<String>) {
 
 // --- copies with one planted mistake -------------------------------------------------------
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create the copy");
-    for entry in fs::read_dir(from).expect("read terraform/") {
-        let entry = entry.expect("a directory entry");
-        let name = entry.file_name();
-        let name_text = name.to_string_lossy();
-        // Terraform's own download folder and state, not the lock file.
-        if name_text == ".terraform" || name_text.contains(".tfstate") {
-            continue;
-        }
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &to.join(&name));
-        } else {
-            fs::copy(entry.path(), to.join(&name)).expect("copy a file");
-        }
-    }
-}
-
 /// A copy of terraform/ (under the test's target folder) changed by `change`.
 fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -1755,7 +1738,10 @@ fn mutated(name: &str, change: impl FnOnce(&Path)) -> PathBuf {
         fs::remove_dir_all(&root).expect("remove an old copy");
     }
     let dir = root.join("terraform");
-    copy_dir(&terraform_dir(), &dir);
+    // Not Terraform's own download folder or state; the lock file is kept.
+    copy_dir(&terraform_dir(), &dir, &|name| {
+        name == ".terraform" || name.contains(".tfstate")
+    });
     // The image's tag hashes the Docker build context beside terraform/: copy what Docker sends.
     let kit = terraform_dir().join("..");
     let context = glob::docker_context(&kit).expect("the build context");

@@ -3,14 +3,10 @@
 //! and rust-toolchain.toml picks the stable channel with the tools the lab uses.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use selftest::kit_root;
 use serde_json::Value;
-
-fn kit_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(kit_root().join(relative))
