@@ -224,19 +224,41 @@ pub fn repository_of_this_test() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-/// The target folder a test binary of `checks` runs from (`<target>/<profile>/deps/<binary>`),
-/// found at run time.
-pub fn target_dir_of_this_test() -> PathBuf {
+/// The target folder a program of `checks` runs from, found at run time: a test binary sits in
+/// `<target>/<profile>/deps/`, a binary such as `watch` in `<target>/<profile>/`.
+pub fn target_dir_of_this_program() -> PathBuf {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .and_then(|exe| target_dir_of(&exe))
         .unwrap_or_else(|| repository_of_this_test().join("target"))
+}
+
+fn target_dir_of(program: &Path) -> Option<PathBuf> {
+    let mut folder = program.parent()?;
+    if folder.file_name()? == "deps" {
+        folder = folder.parent()?;
+    }
+    Some(folder.parent()?.to_path_buf())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::template::{list_text, sha256_hex, TemplateFile, FILE_LIST};
+
+    #[test]
+    fn the_target_folder_is_found_from_a_test_binary_and_from_a_binary() {
+        for program in [
+            "/kit/target/debug/deps/lab-0123abcd",
+            "/kit/target/debug/watch",
+        ] {
+            assert_eq!(
+                target_dir_of(Path::new(program)),
+                Some(PathBuf::from("/kit/target")),
+                "{program}"
+            );
+        }
+    }
 
     const MANIFEST: &str =
         "[package]\nname = \"starter\"\nversion = \"0.1.0\"\n\n[dependencies]\nanyhow = \"1\"\n";

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use checks::grading::{self, Prepared, Request};
-use checks::submission::{repository_of_this_test, target_dir_of_this_test};
+use checks::submission::{repository_of_this_test, target_dir_of_this_program};
 use checks::{report, tasks, Problem, Report, TaskResult};
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     // A failed snapshot is a message for the student, not a file to commit.
     std::env::set_var("INSTA_UPDATE", "no");
     let repository = repository_of_this_test();
-    let target_dir = target_dir_of_this_test();
+    let target_dir = target_dir_of_this_program();
     let results: Arc<Mutex<Vec<TaskResult>>> = Arc::default();
     let prepared = if arguments.list {
         None

@@ -3,12 +3,11 @@
 //! `cargo run -p checks --bin watch -- --task NAME` (every task without `--task`).
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use checks::grading::{self, Request};
 use checks::report;
-use checks::submission::repository_of_this_test;
+use checks::submission::{repository_of_this_test, target_dir_of_this_program};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -34,7 +33,7 @@ fn main() -> ExitCode {
         template: repository.clone(),
         template_hash: None,
         submission: repository.clone(),
-        target_dir: target_dir_of_this_binary().unwrap_or_else(|| repository.join("target")),
+        target_dir: target_dir_of_this_program(),
     };
     let what = match args.tasks.as_slice() {
         [] => "every task".to_owned(),
@@ -80,11 +79,4 @@ fn exit_cleanly_on_ctrl_c() {
             Ok(Err(error)) | Err(error) => eprintln!("watch: Ctrl-C not handled: {error}"),
         }
     });
-}
-
-/// The target folder this binary was built into (`<target>/<profile>/watch`): the app is built
-/// there too, so that the grader's dependencies compile once.
-fn target_dir_of_this_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.to_path_buf())
 }
