@@ -361,9 +361,9 @@ const TABLE: &[Known] = &[
 
 /// k6's SCALE for every load test here: about five seconds (k6/README.md's table).
 const K6_SCALE: &str = "0.02";
-// The lock the kit's load tests take turns with (testkit's `load_test_lock`).
+// The lock the kit's load tests take turns with (xtask's `load_test_lock`).
 use selftest::{kit_root, output_text as text};
-use testkit::LOAD_TEST_LOCK;
+use xtask::load_rig::LOAD_TEST_LOCK;
 
 // ---------------------------------------------------------------------------------------------
 // Reading the docs.

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use config::{attribute, walk, Config};
 use hcl::{Expression, ObjectKey, Value};
-use testkit::PostgresContainer;
+use xtask::load_rig::PostgresContainer;
 
 const RUNTIME_IMAGE: &str = "taskoverflow/runtime:bookworm";
 /// The Dockerfile's `USER taskoverflow`.
@@ -96,7 +96,7 @@ fn the_app_serves_with_a_read_only_root_filesystem() {
         "the task definition's root filesystem is not read-only"
     );
     assert!(
-        testkit::container::image_exists(RUNTIME_IMAGE),
+        xtask::load_rig::image_exists(RUNTIME_IMAGE),
         "{RUNTIME_IMAGE} is missing: build it with scripts/build-runtime-image.sh"
     );
     let postgres_image = std::env::var("CHECKS_POSTGRES_IMAGE")

@@ -76,49 +76,6 @@ impl AppProcess {
         bail!("the app did not start listening within {START_TIMEOUT:?}:\n{output}")
     }
 
-    /// Starts `binary` on `port` with its stdout and stderr written to `log` (no pipe for this
-    /// process to drain: what a benchmark wants) and, with `cpu`, pinned to that CPU. Returns at
-    /// once: the caller waits for it to answer.
-    pub fn spawn_logging_to(
-        binary: &Path,
-        database_url: &str,
-        env: &[(&str, &str)],
-        port: u16,
-        log: &Path,
-        cpu: Option<usize>,
-    ) -> anyhow::Result<Self> {
-        let file = std::fs::File::create(log)
-            .with_context(|| format!("cannot create {}", log.display()))?;
-        let mut command = Command::new(binary);
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DATABASE_URL", database_url)
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "info")
-            .envs(NO_AWS)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(file.try_clone()?)
-            .stderr(file);
-        if let Some(cpu) = cpu {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: only async-signal-safe calls between fork and exec.
-            unsafe {
-                command.pre_exec(move || pin_to_cpu(0, cpu));
-            }
-        }
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
-        Ok(Self {
-            child,
-            stdout: Arc::default(),
-            stderr: Arc::default(),
-            port,
-        })
-    }
-
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -174,19 +131,6 @@ impl Drop for AppProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Pins the thread `tid` (0: the calling one; its children inherit it) to one CPU.
-pub fn pin_to_cpu(tid: libc::pid_t, cpu: usize) -> std::io::Result<()> {
-    // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET writes inside it.
-    unsafe {
-        let mut set = std::mem::zeroed::<libc::cpu_set_t>();
-        libc::CPU_SET(cpu, &mut set);
-        if libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 fn collect(pipe: Option<impl std::io::Read + Send + 'static>) -> Arc<Mutex<Vec<String>>> {

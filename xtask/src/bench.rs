@@ -16,7 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
-use testkit::{AppProcess, Moto};
+use testkit::Moto;
+
+use crate::load_rig::LoggedApp;
 
 use crate::calibrate::emulated::{POSTGRES_IMAGE, RUNTIME_IMAGE};
 use crate::machine::{process_cpu, Machine};
@@ -98,8 +100,8 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
         std::fs::copy(&built, work.path().join(binary))
             .with_context(|| format!("cannot copy {}", built.display()))?;
     }
-    let _lock = testkit::load_test_lock()?;
-    testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
+    let _lock = crate::load_rig::load_test_lock()?;
+    crate::load_rig::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
     let mut machine = Machine::now();
 
     let db = database::Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
@@ -191,19 +193,12 @@ impl Bench<'_> {
         name: &str,
         binary: &Path,
         env: &[(&str, String)],
-    ) -> anyhow::Result<(AppProcess, f64)> {
+    ) -> anyhow::Result<(LoggedApp, f64)> {
         let port = testkit::moto::free_port()?;
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let since = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
         let log = self.work.join(format!("{name}.log"));
-        let app = AppProcess::spawn_logging_to(
-            binary,
-            &self.database_url,
-            &env,
-            port,
-            &log,
-            Some(APP_CPU),
-        )?;
+        let app = LoggedApp::spawn(binary, &self.database_url, &env, port, &log, Some(APP_CPU))?;
         let output = self
             .loadgen()
             .args(["wait-healthy", "--url"])
@@ -227,7 +222,7 @@ impl Bench<'_> {
 
     /// One load (`get` or `pairs`) on /api/v1/todos, with the app's CPU per operation: its CPU
     /// time is read around the whole run, warm-up included, and scaled to the measured part.
-    fn load(&self, app: &AppProcess, work: &str) -> anyhow::Result<Load> {
+    fn load(&self, app: &LoggedApp, work: &str) -> anyhow::Result<Load> {
         let cpu0 = process_cpu(app.pid())?;
         let output = self
             .loadgen()
@@ -259,13 +254,13 @@ impl Bench<'_> {
     }
 }
 
-fn peak_rss(app: &AppProcess) -> f64 {
+fn peak_rss(app: &LoggedApp) -> f64 {
     std::fs::read_to_string(format!("/proc/{}/status", app.pid()))
         .map(|status| crate::machine::peak_rss_mib(&status))
         .unwrap_or(0.0)
 }
 
-fn stop(app: AppProcess) -> anyhow::Result<()> {
+fn stop(app: LoggedApp) -> anyhow::Result<()> {
     app.stop()?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod grade;
+pub mod load_rig;
 pub mod machine;
 pub mod pictures;
 pub mod profile;

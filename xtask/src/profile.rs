@@ -172,11 +172,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .context("cannot copy loadgen")?;
 
-    let _lock = testkit::load_test_lock()?;
-    testkit::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
+    let _lock = crate::load_rig::load_test_lock()?;
+    crate::load_rig::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
     let db = Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
     let port = testkit::moto::free_port()?;
-    let app = testkit::AppProcess::spawn_logging_to(
+    let app = crate::load_rig::LoggedApp::spawn(
         &binary,
         &db.url(),
         &[("LOG_GROUP", "profile"), ("RUST_LOG", &args.rust_log)],

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::app;
 use crate::database;
 use crate::hints;
+use crate::log_format;
 use crate::task::{Problem, Task, TaskContext};
 use crate::traffic;
 
@@ -20,8 +21,6 @@ pub const TASK: Task = Task {
     run: |ctx| Box::pin(run(ctx)),
 };
 
-/// Fields every line carries (docs/handout.md, "Structured logging").
-pub const EVERY_LINE: [&str; 5] = ["timestamp", "level", "location", "message", "hostname"];
 const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
 
 /// A title with every character class a JSON string must escape, and some it must not mangle.
@@ -29,7 +28,7 @@ pub const HOSTILE_TITLE: &str = "Say \"hi\" \\ to café ☕\n\tthen {leave}";
 
 /// Checks one line's required fields; the error names the first problem.
 pub fn check_line(line: &Map<String, Value>) -> Result<(), String> {
-    for field in EVERY_LINE {
+    for field in log_format::every_line() {
         match line.get(field) {
             Some(Value::String(_)) => {}
             Some(other) => return Err(format!("`{field}` should be a string, not {other}")),

@@ -1,8 +1,8 @@
 //! PostgreSQL for the benchmark (a container on the clients' CPU), its seed data, and pgbench
 //! running the app's list query in the app's place.
 
+use crate::load_rig::{Container, ContainerSpec, PostgresContainer};
 use anyhow::{bail, Context};
-use testkit::{Container, ContainerSpec, PostgresContainer};
 
 /// PostgreSQL on the clients' CPU.
 pub struct Database {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::load_rig::{Container, ContainerSpec, PostgresContainer};
 use anyhow::{bail, Context};
-use testkit::{Container, ContainerSpec, PostgresContainer};
 
 use super::balancer::Balancer;
 use super::summary::{CpuAccount, CpusBusy, Memory, Summary, TaskFigures};
@@ -68,7 +68,7 @@ pub fn check_environment() -> anyhow::Result<()> {
         (POSTGRES_IMAGE, "scripts/build-postgres-image.sh"),
         (RUNTIME_IMAGE, "scripts/build-runtime-image.sh"),
     ] {
-        if !testkit::container::image_exists(image) {
+        if !crate::load_rig::image_exists(image) {
             bail!("image {image} is missing: build it with {script} (no registry needed)");
         }
     }
@@ -85,7 +85,7 @@ pub fn run(spec: &Run, root: &Path) -> anyhow::Result<Summary> {
         bail!("a run emulates at least one task");
     }
     check_environment()?;
-    let _lock = testkit::load_test_lock()?;
+    let _lock = crate::load_rig::load_test_lock()?;
     let work = tempfile::Builder::new()
         .prefix("taskoverflow-calibrate.")
         .tempdir()?;
@@ -271,11 +271,7 @@ impl Task {
             "-c".into(),
             format!("exec /calibrate/taskoverflow >/calibrate/{log_name} 2>&1"),
         ];
-        app_spec.binds = vec![(
-            testkit::container::absolute(work)?,
-            "/calibrate".into(),
-            false,
-        )];
+        app_spec.binds = vec![(crate::load_rig::absolute(work)?, "/calibrate".into(), false)];
         app_spec.cpus = Some(spec.cpus);
         app_spec.memory_mib = Some(spec.memory_mib);
         app_spec.env = [

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::load_rig::PostgresContainer;
 use anyhow::{bail, Context};
-use testkit::{AppProcess, PostgresContainer};
+use testkit::AppProcess;
 
 use super::terminal::{Screen, COLUMNS};
 use crate::calibrate::emulated::POSTGRES_IMAGE;
@@ -36,7 +37,7 @@ pub struct Runs {
 
 /// Docker with the PostgreSQL image, k6, jq and `script`; otherwise what to install.
 pub fn check_tools() -> anyhow::Result<()> {
-    if !testkit::container::image_exists(POSTGRES_IMAGE) {
+    if !crate::load_rig::image_exists(POSTGRES_IMAGE) {
         bail!(
             "image {POSTGRES_IMAGE} is missing (or Docker is not running): build it with \
              scripts/build-postgres-image.sh"
@@ -64,7 +65,7 @@ impl Runs {
     pub fn perform(root: &Path, work: &Path) -> anyhow::Result<Self> {
         let starter = crate::app_binary("starter")?;
         let solution = crate::app_binary("solution")?;
-        let _lock = testkit::load_test_lock()?;
+        let _lock = crate::load_rig::load_test_lock()?;
         let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
 
         // What a student sees first: the handed-out script against the handed-out app.

@@ -11,7 +11,7 @@ use testcontainers::core::{ExecCommand, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
-use crate::postgres::CONTAINER_LABEL;
+use testkit::CONTAINER_LABEL;
 
 /// What to start: an image, its command, and the task's limits.
 #[derive(Debug, Clone, Default)]
