@@ -35,6 +35,21 @@ pub use writer::{is_internal_target, EventWriter, ShipperWriter};
 use state::Shared;
 use worker::Command;
 
+/// The AWS SDK's configuration loader with the HTTPS client the rest of the app uses: rustls
+/// with *ring*, as sqlx's. The SDK's default client brings a second crypto library (aws-lc),
+/// whose C build is the single slowest step of a first build, for the same TLS.
+pub fn sdk_defaults() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
+
+/// The HTTPS client of [`sdk_defaults`], for a credentials provider built on its own.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// How the shipper batches, buffers and retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShipperConfig {
@@ -100,7 +115,7 @@ impl Shipper {
         Self::spawn(config, |config, shared, rx| async move {
             // Quietly: on a machine without AWS the SDK warns about each place it looked for a
             // region (instance metadata, three times); the shipper's one warning says enough.
-            let sdk = aws_config::defaults(BehaviorVersion::latest())
+            let sdk = sdk_defaults()
                 .load()
                 .with_subscriber(NoSubscriber::default())
                 .await;

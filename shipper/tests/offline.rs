@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatchlogs::config::{Credentials, SharedCredentialsProvider};
 use cloudwatch_shipper::{CloudWatchSink, InputEvent, Shipper, ShipperConfig, Sink, SinkError};
@@ -94,6 +95,7 @@ async fn without_a_credentials_provider_it_warns_once_and_discards() {
 async fn when_the_credentials_chain_finds_nothing_it_warns_once_and_discards() {
     let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
         .profile_name("cloudwatch-shipper-test-no-such-profile")
+        .configure(&ProviderConfig::default().with_http_client(cloudwatch_shipper::https_client()))
         .build();
     let sdk = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -104,7 +106,7 @@ async fn when_the_credentials_chain_finds_nothing_it_warns_once_and_discards() {
 }
 
 async fn sdk_for(endpoint: String) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    cloudwatch_shipper::sdk_defaults()
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
@@ -248,4 +250,33 @@ async fn the_writer_combines_with_stdout_as_the_apps_use_it() {
     );
     assert!(!seen[0].1.ends_with('\n'));
     assert_eq!(seen[1].0, "sql");
+}
+
+/// The SDK's HTTPS client is built on *ring* (the app's one crypto library): it starts a TLS
+/// handshake rather than failing for want of a crypto provider.
+#[tokio::test]
+async fn the_sdk_speaks_tls_with_the_apps_crypto_library() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a local port");
+    let port = listener.local_addr().expect("its address").port();
+    let sdk = cloudwatch_shipper::sdk_defaults()
+        .region(Region::new("us-east-1"))
+        .endpoint_url(format!("https://127.0.0.1:{port}"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let client = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let request = tokio::spawn(async move { client.describe_log_groups().send().await });
+    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("the SDK connects within 10 s")
+        .expect("accept");
+    let mut record = [0u8; 3];
+    tokio::io::AsyncReadExt::read_exact(&mut socket, &mut record)
+        .await
+        .expect("the SDK sends a first record");
+    // A TLS handshake record: content type 22, protocol version 3.x.
+    assert_eq!(record[..2], [0x16, 0x03], "{record:?}");
+    request.abort();
 }

@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudwatchlogs::config::Credentials;
 
 pub const INSTALL_HINT: &str = "install moto's emulator with `pip install 'moto[server]'` so that \
@@ -77,7 +77,7 @@ impl Moto {
 
     /// SDK configuration for reading back what an app shipped.
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+        cloudwatch_shipper::sdk_defaults()
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
