@@ -187,14 +187,6 @@ pub fn show(task: &str, level: u8) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks;
-
-    #[test]
-    fn every_task_has_its_hints_and_no_other() {
-        let tasks: Vec<&str> = tasks::ALL.iter().map(|task| task.name).collect();
-        let hinted: Vec<&str> = HINTS.iter().map(|hint| hint.task).collect();
-        assert_eq!(tasks, hinted);
-    }
 
     #[test]
     fn only_the_last_level_names_the_place() {

@@ -50,7 +50,15 @@ pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_names;
+    use super::{check_names, ALL};
+    use crate::hints::HINTS;
+
+    #[test]
+    fn every_task_has_its_hints_and_no_other() {
+        let tasks: Vec<&str> = ALL.iter().map(|task| task.name).collect();
+        let hinted: Vec<&str> = HINTS.iter().map(|hint| hint.task).collect();
+        assert_eq!(tasks, hinted);
+    }
 
     #[test]
     fn task_names_are_checked_before_grading() {
