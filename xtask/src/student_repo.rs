@@ -28,6 +28,8 @@ use std::process::Command;
 
 use anyhow::{bail, ensure, Context};
 
+use crate::kit_root;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The folder to write into (new, or empty): the template goes to DIR/template, each
@@ -229,12 +231,6 @@ pub(crate) fn files_under(dir: &Path) -> anyhow::Result<Vec<String>> {
     }
     files.sort();
     Ok(files)
-}
-
-fn kit_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// The kit's files the student edition holds, as paths relative to the kit, in git's order.
