@@ -4,8 +4,11 @@
 //!
 //! - this file: the kit's root folder (xtask's), a command's output as text, copying a folder;
 //! - [`terraform_rules`]: the rules `terraform/` keeps, checked on the parsed HCL, one file per
-//!   family of rules (`tests/terraform_rules.rs` plants mistakes and expects each rule to fire).
+//!   family of rules (`tests/terraform_rules.rs` plants mistakes and expects each rule to fire);
+//! - [`doc_commands`]: the commands of the docs' ```sh blocks and running one as a student would
+//!   (`tests/doc_commands.rs` holds the table of known commands and their runners).
 
+pub mod doc_commands;
 pub mod terraform_rules;
 
 use std::fs;
