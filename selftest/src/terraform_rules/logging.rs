@@ -150,59 +150,35 @@ pub(super) fn log_group(config: &Config, found: &mut Vec<String>) {
 }
 
 pub(super) fn queries_use_logged_fields(config: &Config, found: &mut Vec<String>) {
-    let mut check = |file: &File, what: String, query: Option<String>| -> Vec<String> {
-        let Some(query) = query else {
-            found.push(format!("{}: {what}: the query cannot be read", file.name));
-            return Vec::new();
-        };
-        for field in unknown_fields(&query) {
-            found.push(format!(
-                "{}: {what}: the query uses `{field}`, which is neither a field of the \
-                 solution's log lines nor one of Logs Insights' own",
-                file.name
-            ));
-        }
-        fields_used(&query)
-    };
-
-    let mut saved = 0;
+    let queries = queries(config);
     let mut covered = BTreeSet::new();
-    for (file, name, block) in config.resources("aws_cloudwatch_query_definition") {
-        saved += 1;
-        let query = attribute(block.body(), "query_string").and_then(|q| config.render(q, ""));
-        covered.extend(check(
-            file,
-            format!("aws_cloudwatch_query_definition.{name}"),
-            query,
-        ));
-    }
-    let mut widgets = 0;
-    for (file, name, block) in config.resources("aws_cloudwatch_dashboard") {
-        let Some(body) = attribute(block.body(), "dashboard_body") else {
+    for query in &queries {
+        let Some(text) = &query.text else {
+            found.push(format!(
+                "{}: {}: the query cannot be read",
+                query.file.name, query.what
+            ));
             continue;
         };
-        walk(body, &mut |expr| {
-            if let Expression::Object(object) = expr {
-                for (key, value) in object {
-                    if key_name(key) == Some("query") {
-                        widgets += 1;
-                        check(
-                            file,
-                            format!("aws_cloudwatch_dashboard.{name}"),
-                            config.render(value, ""),
-                        );
-                    }
-                }
-            }
-        });
+        for field in unknown_fields(text) {
+            found.push(format!(
+                "{}: {}: the query uses `{field}`, which is neither a field of the \
+                 solution's log lines nor one of Logs Insights' own",
+                query.file.name, query.what
+            ));
+        }
+        if query.saved {
+            covered.extend(fields_used(text));
+        }
     }
+    let saved = queries.iter().filter(|query| query.saved).count();
     if saved == 0 {
         found.push(
             "no aws_cloudwatch_query_definition: save the handout's Logs Insights queries"
                 .to_owned(),
         );
     }
-    if widgets == 0 {
+    if saved == queries.len() {
         found.push("no aws_cloudwatch_dashboard with a Logs Insights (query) widget".to_owned());
     }
     for field in QUERIED_FIELDS {
@@ -216,23 +192,40 @@ pub(super) fn queries_use_logged_fields(config: &Config, found: &mut Vec<String>
 /// checks, which would otherwise be most of an idle service's requests.
 pub(super) fn queries_leave_out_health_checks(config: &Config, found: &mut Vec<String>) {
     let excluded = "url != \"/api/v1/health\"";
-    let mut check = |file: &File, what: String, query: Option<String>| {
-        if let Some(query) = query {
-            if query.contains("stats") && !query.contains(excluded) {
+    for query in queries(config) {
+        if let Some(text) = query.text {
+            if text.contains("stats") && !text.contains(excluded) {
                 found.push(format!(
-                    "{}: {what}: a query that counts requests must filter `{excluded}`",
-                    file.name
+                    "{}: {}: a query that counts requests must filter `{excluded}`",
+                    query.file.name, query.what
                 ));
             }
         }
-    };
+    }
+}
+
+/// A saved query or the query of a dashboard's widget.
+struct Query<'a> {
+    file: &'a File,
+    /// How messages name it: `aws_cloudwatch_query_definition.NAME` or
+    /// `aws_cloudwatch_dashboard.NAME`.
+    what: String,
+    /// Its text, when it can be worked out before `terraform apply`.
+    text: Option<String>,
+    /// A saved query (not a widget).
+    saved: bool,
+}
+
+/// The saved queries, then the dashboards' widgets' queries.
+fn queries(config: &Config) -> Vec<Query<'_>> {
+    let mut queries = Vec::new();
     for (file, name, block) in config.resources("aws_cloudwatch_query_definition") {
-        let query = attribute(block.body(), "query_string").and_then(|q| config.render(q, ""));
-        check(
+        queries.push(Query {
             file,
-            format!("aws_cloudwatch_query_definition.{name}"),
-            query,
-        );
+            what: format!("aws_cloudwatch_query_definition.{name}"),
+            text: attribute(block.body(), "query_string").and_then(|q| config.render(q, "")),
+            saved: true,
+        });
     }
     for (file, name, block) in config.resources("aws_cloudwatch_dashboard") {
         let Some(body) = attribute(block.body(), "dashboard_body") else {
@@ -242,16 +235,18 @@ pub(super) fn queries_leave_out_health_checks(config: &Config, found: &mut Vec<S
             if let Expression::Object(object) = expr {
                 for (key, value) in object {
                     if key_name(key) == Some("query") {
-                        check(
+                        queries.push(Query {
                             file,
-                            format!("aws_cloudwatch_dashboard.{name}"),
-                            config.render(value, ""),
-                        );
+                            what: format!("aws_cloudwatch_dashboard.{name}"),
+                            text: config.render(value, ""),
+                            saved: false,
+                        });
                     }
                 }
             }
         });
     }
+    queries
 }
 
 /// Logs Insights tokens, as far as the field check needs them.

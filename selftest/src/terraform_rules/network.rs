@@ -23,18 +23,7 @@ pub(super) fn database_is_private(config: &Config, found: &mut Vec<String>) {
 }
 
 pub(super) fn database_only_from_the_service(config: &Config, found: &mut Vec<String>) {
-    let service_groups: BTreeSet<String> = config
-        .resources("aws_ecs_service")
-        .flat_map(|(_, _, block)| {
-            block
-                .body()
-                .blocks()
-                .filter(|inner| inner.identifier() == "network_configuration")
-                .filter_map(|inner| attribute(inner.body(), "security_groups"))
-                .flat_map(security_groups_in)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let service_groups = service_groups(config);
     for (file, name, block) in config.resources("aws_db_instance") {
         let Some(groups) = attribute(block.body(), "vpc_security_group_ids") else {
             found.push(format!(
@@ -102,18 +91,7 @@ pub(super) fn database_only_from_the_service(config: &Config, found: &mut Vec<St
 
 /// The service's tasks send PostgreSQL traffic to the database's security group only.
 pub(super) fn service_reaches_only_the_database(config: &Config, found: &mut Vec<String>) {
-    let service_groups: BTreeSet<String> = config
-        .resources("aws_ecs_service")
-        .flat_map(|(_, _, block)| {
-            block
-                .body()
-                .blocks()
-                .filter(|inner| inner.identifier() == "network_configuration")
-                .filter_map(|inner| attribute(inner.body(), "security_groups"))
-                .flat_map(security_groups_in)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let service_groups = service_groups(config);
     let database_groups: BTreeSet<String> = config
         .resources("aws_db_instance")
         .filter_map(|(_, _, block)| attribute(block.body(), "vpc_security_group_ids"))
@@ -217,6 +195,22 @@ pub(super) fn database_tls(config: &Config, found: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// The security groups of the ECS services' tasks (their `network_configuration`).
+fn service_groups(config: &Config) -> BTreeSet<String> {
+    config
+        .resources("aws_ecs_service")
+        .flat_map(|(_, _, block)| {
+            block
+                .body()
+                .blocks()
+                .filter(|inner| inner.identifier() == "network_configuration")
+                .filter_map(|inner| attribute(inner.body(), "security_groups"))
+                .flat_map(security_groups_in)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The names of the `aws_security_group` resources an expression (a list, usually) refers to.
