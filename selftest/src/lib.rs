@@ -1,18 +1,22 @@
 //! The kit's own tests live in `tests/`: they prove that the pieces of the kit agree with
-//! each other (see README.md, "For kit maintainers"). This library holds what several of them
-//! share.
+//! each other (see README.md, "For kit maintainers"). This library holds what they share, in
+//! rooms of its own:
+//!
+//! - this file: the kit's root folder (xtask's), a command's output as text, copying a folder;
+//! - [`terraform_rules`]: the rules `terraform/` keeps, checked on the parsed HCL, one file per
+//!   family of rules (`tests/terraform_rules.rs` plants mistakes and expects each rule to fire);
+//! - [`doc_commands`]: the commands of the docs' ```sh blocks and running one as a student would
+//!   (`tests/doc_commands.rs` holds the table of known commands and their runners).
+
+pub mod doc_commands;
+pub mod terraform_rules;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-/// The kit's root folder (this crate's parent).
-pub fn kit_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("selftest/ has a parent")
-        .to_path_buf()
-}
+/// The kit's root folder, as the maintainers' commands find it.
+pub use xtask::kit_root;
 
 /// A finished command's standard output, then its standard error, as text.
 pub fn output_text(output: &Output) -> String {
@@ -46,6 +50,8 @@ pub fn copy_dir(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]

@@ -7,20 +7,12 @@
 //! and with the password given as `PGPASSWORD` and a `DATABASE_URL` without one, as ECS gives
 //! them from the secret.
 
-// The kit's reading of terraform/, shared with terraform_rules.rs; this test uses part of it.
-#[allow(dead_code)]
-#[path = "terraform_rules/config.rs"]
-mod config;
-#[allow(dead_code)]
-#[path = "terraform_rules/glob.rs"]
-mod glob;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use config::{attribute, walk, Config};
 use hcl::{Expression, ObjectKey, Value};
+use selftest::terraform_rules::config::{attribute, walk, Config};
 use xtask::load_rig::PostgresContainer;
 
 const RUNTIME_IMAGE: &str = "taskoverflow/runtime:bookworm";

@@ -14,26 +14,15 @@
 //! the kit's tests need anyway) and prints `--output text` as the CLI does, so the scripts'
 //! queries are checked against real response shapes.
 
-// The kit's reading of terraform/, shared with terraform_rules.rs; this test uses part of it.
-#[allow(dead_code)]
-#[path = "terraform_rules/config.rs"]
-mod config;
-#[allow(dead_code)]
-#[path = "terraform_rules/glob.rs"]
-mod glob;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use config::{attribute, labels, Config};
 use hcl::{Expression, ObjectKey, Value};
+use selftest::terraform_rules::config::{attribute, labels, Config};
+use selftest::terraform_rules::terraform_dir;
 use serde_json::json;
-
-fn terraform_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform")
-}
 
 /// How Terraform runs a `terraform_data`'s provisioner: interpreter, command, working folder
 /// and the environment entries whose values are known before `apply` (None for the others).

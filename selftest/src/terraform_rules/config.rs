@@ -607,7 +607,7 @@ pub fn functions() -> Context<'static> {
         Ok(Value::Bool(Path::new(&text(&args[0])?).is_file()))
     }
     fn fileset(args: FuncArgs) -> Result<Value, String> {
-        let found = crate::glob::fileset(Path::new(&text(&args[0])?), &text(&args[1])?)?;
+        let found = super::glob::fileset(Path::new(&text(&args[0])?), &text(&args[1])?)?;
         Ok(Value::Array(found.into_iter().map(Value::String).collect()))
     }
     fn split(args: FuncArgs) -> Result<Value, String> {
