@@ -41,13 +41,6 @@ pub fn check_names(names: &[String]) -> Result<(), String> {
     }
 }
 
-/// The lab tasks a pristine starter must fail (every task but `api_still_works`).
-pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
-    ALL.iter()
-        .map(|task| task.name)
-        .filter(|name| *name != api_still_works::TASK.name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::{check_names, ALL};

@@ -2,7 +2,8 @@
 //! each other (see README.md, "For kit maintainers"). This library holds what they share, in
 //! rooms of its own:
 //!
-//! - this file: the kit's root folder (xtask's), a command's output as text, copying a folder;
+//! - this file: the kit's root folder (xtask's), a command's output as text, copying a folder,
+//!   the lab's tasks;
 //! - [`terraform_rules`]: the rules `terraform/` keeps, checked on the parsed HCL, one file per
 //!   family of rules (`tests/terraform_rules.rs` plants mistakes and expects each rule to fire);
 //! - [`doc_commands`]: the commands of the docs' ```sh blocks and running one as a student would
@@ -17,6 +18,15 @@ use std::process::Output;
 
 /// The kit's root folder, as the maintainers' commands find it.
 pub use xtask::kit_root;
+
+/// The lab tasks a pristine starter must fail: every task of the grader but the one that checks
+/// the API still works, which the untouched starter passes.
+pub fn lab_tasks() -> impl Iterator<Item = &'static str> {
+    checks::tasks::ALL
+        .iter()
+        .map(|task| task.name)
+        .filter(|name| *name != "api_still_works")
+}
 
 /// A finished command's standard output, then its standard error, as text.
 pub fn output_text(output: &Output) -> String {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use checks::grading::{self, Request};
 use checks::submission::assemble;
 use checks::template::{file_sha256, Template};
-use checks::{hints, tasks, Grading, Problem};
+use checks::{hints, Grading, Problem};
 
 #[path = "student_facing/giveaways.rs"]
 mod giveaways;
@@ -202,7 +202,7 @@ const STARTER_OBSERVED: &[(&str, &str)] = &[
 #[test]
 fn the_handed_out_files_get_only_api_still_works() {
     let grading = Submission::untouched().grade(&[]);
-    let lab: Vec<_> = tasks::lab_tasks().collect();
+    let lab: Vec<_> = selftest::lab_tasks().collect();
     assert_fails_exactly(&grading, &lab);
     // Each failure is level 1 of the task's hints: what was observed, where to look, how to
     // ask for more, with no giveaway and not the place; the last level names the place.
@@ -370,7 +370,7 @@ fn every_cheat_at_once_scores_what_the_untouched_files_do() {
         xtask::submission::copy(cheat.path(), submission.path()).expect("merged");
     }
     let grading = submission.grade(&[]);
-    let lab: Vec<_> = tasks::lab_tasks().collect();
+    let lab: Vec<_> = selftest::lab_tasks().collect();
     assert_fails_exactly(&grading, &lab);
     let notes = grading.notes.join("\n");
     for (file, _) in cheats() {

@@ -1,8 +1,9 @@
 //! The student edition (`cargo xtask student-repo DIR`), tried as a course hands it out.
 //!
-//! Quick tier: the export holds no answer and its lock file is consistent. Slow tier: the whole
-//! student journey in the export: a `--locked` build, the untouched starter graded (1 point of
-//! 11, the table and the score printed), then the lab's changes applied and graded (11 of 11).
+//! Quick tier: the export holds no answer and no helper only the maintainers use, and its lock
+//! file is consistent. Slow tier: the whole student journey in the export: a `--locked` build,
+//! the untouched starter graded (1 point of 11, the table and the score printed), then the lab's
+//! changes applied and graded (11 of 11).
 //! The export's builds share the kit's target folder, so only its own crates compile again.
 //! Cargo names a workspace crate's build after its path inside the workspace, so the export's
 //! `checks/` and the kit's share one artifact; the journey leaves the kit's workspace crates
@@ -153,10 +154,11 @@ fn answers_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn the_export_holds_no_answer_and_a_consistent_lock_file() {
+fn the_export_holds_no_answer_no_maintainers_helper_and_a_consistent_lock_file() {
     let export = Export::new("scan");
     let dir = &export.0;
     assert_eq!(answers_in(dir), Vec::<String>::new());
+    assert_only_what_students_and_the_grader_use(dir);
     for needed in [
         "starter/src/telemetry.rs",
         "starter/tests/logs.rs",
@@ -361,4 +363,107 @@ fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
     assert!(all.contains(&format!("Score: 1/{total}\n")), "{all}");
     let (all, _) = grade(&export, &moto);
     assert!(all.contains(&format!("Score: {total}/{total}\n")), "{all}");
+}
+
+/// The `.rs` files under `dir`, relative to it, leaving out `target/`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).expect("readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() && !path.ends_with("target") && !path.ends_with(".git") {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The `pub` items of the exported libraries that nothing in the export uses: helpers only the
+/// kit's maintainers (xtask, selftest) call, which students would compile for nothing.
+fn maintainers_only_items(dir: &Path) -> Vec<String> {
+    let files: Vec<(PathBuf, String)> = rust_files(dir)
+        .into_iter()
+        .map(|file| {
+            let text = fs::read_to_string(dir.join(&file)).expect("readable");
+            (file, text)
+        })
+        .collect();
+    let item = regex::Regex::new(
+        r"(?m)^\s*pub\s+(?:async\s+)?(?:fn|struct|enum|const|trait|static|type|mod)\s+([A-Za-z_][A-Za-z0-9_]*)",
+    )
+    .expect("a valid pattern");
+    let mut unused = Vec::new();
+    for (file, text) in &files {
+        let library = ["api/src", "shipper/src", "testkit/src", "checks/src"]
+            .iter()
+            .any(|src| file.starts_with(src));
+        if !library {
+            continue;
+        }
+        for name in item.captures_iter(text).map(|found| found[1].to_owned()) {
+            let word = regex::Regex::new(&format!(r"\b{name}\b")).expect("a valid pattern");
+            let uses: usize = files
+                .iter()
+                .map(|(_, text)| word.find_iter(text).count())
+                .sum();
+            if uses <= 1 {
+                unused.push(format!("{}: {name}", file.display()));
+            }
+        }
+    }
+    unused
+}
+
+/// The export's Rust files are the five crates students and the grader build, and its libraries
+/// hold no item only the maintainers use.
+fn assert_only_what_students_and_the_grader_use(dir: &Path) {
+    let files = rust_files(dir);
+    let crates: std::collections::BTreeSet<String> = files
+        .iter()
+        .filter_map(|file| file.components().next())
+        .map(|first| first.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let listing = files
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        crates.into_iter().collect::<Vec<_>>(),
+        ["api", "checks", "shipper", "starter", "testkit"],
+        "the export's Rust files:\n{listing}"
+    );
+    assert_eq!(
+        maintainers_only_items(dir),
+        Vec::<String>::new(),
+        "items of the exported libraries that only the kit's maintainers use: move them to xtask \
+         or selftest. The export's Rust files:\n{listing}"
+    );
+}
+
+#[test]
+fn a_helper_only_the_maintainers_call_is_found() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let write = |file: &str, text: &str| {
+        let path = dir.path().join(file);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        fs::write(path, text).expect("written");
+    };
+    write(
+        "testkit/src/lib.rs",
+        "pub fn fresh_database() {}\npub fn pin_to_cpu() {}\n",
+    );
+    write(
+        "checks/src/app.rs",
+        "fn run() { testkit::fresh_database() }\n",
+    );
+    assert_eq!(
+        maintainers_only_items(dir.path()),
+        ["testkit/src/lib.rs: pin_to_cpu"]
+    );
 }
