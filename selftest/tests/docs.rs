@@ -259,3 +259,48 @@ fn the_query_checker_catches_a_misspelled_field() {
         "`latency` is not a field; `p95` is an alias and `1m` a duration"
     );
 }
+
+/// The `## ` headings of a Markdown text.
+fn headings(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .collect()
+}
+
+/// The students' README is written for them, but where it and the kit's README have a section of
+/// the same title, the two say the same thing; and its list of what the course grades is the
+/// grader's list of the student's files.
+#[test]
+fn the_student_readme_keeps_to_the_kits() {
+    let kit = read("README.md");
+    let student = read("xtask/student-edition/README.md");
+    let shared: Vec<&str> = headings(&student)
+        .into_iter()
+        .filter(|title| headings(&kit).contains(title))
+        .collect();
+    assert!(shared.contains(&"What you need"), "{shared:?}");
+    assert_eq!(
+        section(&student, "What you need"),
+        section(&kit, "What you need"),
+        "\"What you need\" differs between README.md and xtask/student-edition/README.md"
+    );
+    let handing_in = section(&student, "Handing in").replace('\n', " ");
+    for file in checks::lab_files::LAB_FILES {
+        let shown = file.pattern.trim_end_matches("**");
+        assert!(
+            handing_in.contains(&format!("`{shown}`")),
+            "the students' README does not list {shown} as handed in"
+        );
+    }
+    let listed = handing_in
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|code| code.contains('/'))
+        .count();
+    assert_eq!(
+        listed,
+        checks::lab_files::LAB_FILES.len(),
+        "the students' README lists a file the grader does not take: {handing_in}"
+    );
+}
