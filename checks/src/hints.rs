@@ -119,6 +119,24 @@ pub const HINTS: &[Hint] = &[
         ],
         place: &["`task_cpu`", "`options`"],
     },
+    Hint {
+        task: "deployment_evidence",
+        levels: [
+            "Where to look: evidence/deployment-logs.json itself (`jq '.events | length'`, \
+             `jq -r '.events[].message' | jq -c '{hostname, method, url, status}'`), beside \
+             docs/handout.md, section \"Evidence of your deployment\".",
+            "The export holds whatever the app's log group received in the time window the \
+             command was given, as the app on AWS wrote it. A service deployed behind the load \
+             balancer leaves signs no local run does: each task logs under its own host name on \
+             AWS, the load balancer checks each task's health at a fixed interval, and one run of \
+             the load test fits in a few minutes.",
+            "The `aws logs filter-log-events` command of the handout's section: its \
+             `--log-group-name`, and its `--start-time` and `--end-time`, the run's start and \
+             end in milliseconds since 1970, taken while k6 ran against the load balancer's \
+             endpoint.",
+        ],
+        place: &["`--start-time`", "`--end-time`"],
+    },
 ];
 
 impl Hint {

@@ -38,6 +38,10 @@ pub const LAB_FILES: &[LabFile] = &[
         pattern: "terraform/CAPACITY.md",
         what: "your capacity estimate, from which the size follows",
     },
+    LabFile {
+        pattern: "evidence/deployment-logs.json",
+        what: "your deployed service's log events during your load test, exported with the AWS CLI",
+    },
 ];
 
 impl LabFile {
@@ -71,6 +75,7 @@ mod tests {
             "k6/planners-and-studiers.js",
             "terraform/task-size.auto.tfvars",
             "terraform/CAPACITY.md",
+            "evidence/deployment-logs.json",
         ] {
             assert!(is_lab_file(path), "{path}");
         }
@@ -94,6 +99,8 @@ mod tests {
             "terraform/terraform.tfvars",
             "k6",
             "rust-toolchain.toml",
+            "evidence/README.md",
+            "evidence/other.json",
         ] {
             assert!(!is_lab_file(path), "{path}");
         }

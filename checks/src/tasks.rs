@@ -3,6 +3,7 @@
 
 mod api_still_works;
 mod correlation_ids;
+pub mod deployment_evidence;
 mod ecs_task_size;
 mod k6_script_fixed;
 mod logs_reach_cloudwatch;
@@ -22,6 +23,7 @@ pub const ALL: &[Task] = &[
     logs_reach_cloudwatch::TASK,
     k6_script_fixed::TASK,
     ecs_task_size::TASK,
+    deployment_evidence::TASK,
 ];
 
 /// Whether every name on a command line is a task's; if not, a message that lists the tasks.

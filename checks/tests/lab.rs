@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         None => Vec::new(),
     };
     eprintln!(
-        "Grading {} (the lab's files: starter/, k6/, terraform/)",
+        "Grading {} (the lab's files: starter/, k6/, terraform/, evidence/)",
         repository.display()
     );
     let trials = tasks::ALL
