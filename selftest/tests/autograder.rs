@@ -197,6 +197,10 @@ const STARTER_OBSERVED: &[(&str, &str)] = &[
         "ecs_task_size",
         "terraform/CAPACITY.md holds no estimate yet",
     ),
+    (
+        "deployment_evidence",
+        "there is no evidence/deployment-logs.json in your repository",
+    ),
 ];
 
 #[test]

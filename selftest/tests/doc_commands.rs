@@ -18,11 +18,13 @@
 //!
 //! This file holds the table and the trials; the runners are in `doc_commands/`, one file per
 //! kind of command (the autograder, the app and its database, k6, diffs and files, the
-//! maintainers' commands, and the checker's own checks), and reading the docs and running a
+//! deployment's evidence, the maintainers' commands, and the checker's own checks), and reading the docs and running a
 //! command as a student would are `selftest::doc_commands`.
 
 #[path = "doc_commands/app.rs"]
 mod app;
+#[path = "doc_commands/evidence.rs"]
+mod evidence;
 #[path = "doc_commands/files.rs"]
 mod files;
 #[path = "doc_commands/grading.rs"]
@@ -43,6 +45,7 @@ use app::{
     build_postgres_image, export_postgres_image, handout_cargo_run, postgres_then_cargo_run,
     remove_containers,
 };
+use evidence::{evidence_export, milliseconds_now};
 use files::{
     compose_solution, compose_starter, diff_k6, diff_starter_solution, diff_task_size,
     jq_local_query, terraform_configuration, terraform_endpoint_output, terraform_lock_file,
@@ -289,6 +292,13 @@ const TABLE: &[Known] = &[
                   works; the folding of perf's output is unit-tested in xtask/src/profile.rs",
     },
     Known {
+        command: "cargo xtask evidence-fixture",
+        how: How::Files(xtask_command),
+        success: "not run here (Docker, k6, moto_server and a minute of load): `cargo xtask \
+                  evidence-fixture --help` works; selftest/tests/deployment_evidence.rs runs the \
+                  same code in the slow tier",
+    },
+    Known {
         command: "cargo xtask pictures",
         how: How::Files(xtask_command),
         success: "not run here (Docker, k6, Chromium and two minutes): `cargo xtask pictures \
@@ -340,6 +350,27 @@ const TABLE: &[Known] = &[
         success: "not run here (a release build and a minute of load): selftest/tests/calibration.rs \
                   runs the same code; `cargo xtask calibrate one ... --help` accepts these \
                   options and the script exists",
+    },
+    // --- docs/handout.md, "Evidence of your deployment" ---
+    Known {
+        command: "START_MS=$(date +%s000)",
+        how: How::Run(milliseconds_now),
+        success: "in sh, the variable holds this moment in milliseconds since 1970 (the unit of \
+                  the export's --start-time and --end-time), within a minute of this test's clock",
+    },
+    Known {
+        command: "END_MS=$(date +%s000)",
+        how: How::Run(milliseconds_now),
+        success: "as START_MS above",
+    },
+    Known {
+        command: "aws logs filter-log-events --log-group-name taskoverflow --start-time \"$START_MS\" --end-time \"$END_MS\" --filter-pattern '{ ($.message = \"Request finished\") && (($.url = \"/api/v1/health\") || ($.method = \"POST\") || ($.method = \"DELETE\")) }' --output json > evidence/deployment-logs.json",
+        how: How::Files(evidence_export),
+        success: "needs AWS and a deployment: the log group is terraform/logs.tf's, the window is \
+                  the two times above, the filter pattern is the one deployment_evidence \
+                  documents, and the JSON goes to the lab file the task reads \
+                  (selftest/tests/deployment_evidence.rs grades the kit's export of a real run, \
+                  in this shape)",
     },
     // --- terraform/README.md (run in terraform/) ---
     Known {

@@ -2,8 +2,8 @@
 //!
 //! Quick tier: the export holds no answer and no helper only the maintainers use, and its lock
 //! file is consistent. Slow tier: the whole student journey in the export: a `--locked` build,
-//! the untouched starter graded (1 point of 11, the table and the score printed), then the lab's
-//! changes applied and graded (11 of 11).
+//! the untouched starter graded (1 point of 13, the table and the score printed), then the lab's
+//! changes applied and graded (13 of 13).
 //! The export's builds share the kit's target folder, so only its own crates compile again.
 //! Cargo names a workspace crate's build after its path inside the workspace, so the export's
 //! `checks/` and the kit's share one artifact; the journey leaves the kit's workspace crates
@@ -261,7 +261,8 @@ fn assert_table(all: &str, passing: &[&str]) {
 }
 
 /// The lab's changes, as a student makes them: the solution's files over the starter's (the
-/// package keeps its name), the solved k6 script and task size over the handed-out ones.
+/// package keeps its name), the solved k6 script and task size over the handed-out ones, and the
+/// kit's stand-in for a deployment's evidence.
 fn do_the_lab(dir: &Path) {
     let kit = kit_root();
     copy_dir(&kit.join("solution"), &dir.join("starter"), &|name| {
@@ -284,6 +285,10 @@ fn do_the_lab(dir: &Path) {
             "terraform/task-size.auto.tfvars",
         ),
         ("terraform/solved/CAPACITY.md", "terraform/CAPACITY.md"),
+        (
+            "selftest/fixtures/deployment-evidence/deployment-logs.json",
+            "evidence/deployment-logs.json",
+        ),
     ] {
         fs::copy(kit.join(solved), dir.join(handed_out)).expect("copied");
     }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod evidence_fixture;
 pub mod grade;
 pub mod load_rig;
 pub mod machine;

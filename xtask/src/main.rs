@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, calibrate, grade, pictures, profile, student_repo, test};
+use xtask::{bench, calibrate, evidence_fixture, grade, pictures, profile, student_repo, test};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,10 @@ enum Command {
     /// Makes the handout's pictures again from real runs (docs/pictures/; needs Docker, k6,
     /// jq and Chromium).
     Pictures(pictures::Args),
+    /// Makes the deployment_evidence task's test files again from real runs on the loopback,
+    /// standing in for Fargate and the load balancer (selftest/fixtures/deployment-evidence/;
+    /// needs Docker, k6, moto_server and unshare).
+    EvidenceFixture(evidence_fixture::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Grade(args) => grade::run(&args),
         Command::StudentRepo(args) => student_repo::run(&args),
         Command::Pictures(args) => pictures::run(&args),
+        Command::EvidenceFixture(args) => evidence_fixture::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

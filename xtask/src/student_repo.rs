@@ -55,6 +55,7 @@ const INCLUDED: &[&str] = &[
     "docs/handout.md",
     "docs/pictures",
     "docs/api.md",
+    "evidence/README.md",
     "docker",
     "scripts/build-postgres-image.sh",
     "Dockerfile",

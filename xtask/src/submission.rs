@@ -9,7 +9,7 @@ use anyhow::{ensure, Context};
 use crate::kit_root;
 
 /// The handed-out files a student changes, and where the answer to each is in the kit.
-const ANSWERS: [(&str, &str); 6] = [
+const ANSWERS: [(&str, &str); 7] = [
     ("starter/src", "solution/src"),
     ("starter/tests", "solution/tests"),
     ("starter/Cargo.toml", "solution/Cargo.toml"),
@@ -22,19 +22,29 @@ const ANSWERS: [(&str, &str); 6] = [
         "terraform/solved/task-size.auto.tfvars",
     ),
     ("terraform/CAPACITY.md", "terraform/solved/CAPACITY.md"),
+    // Nothing is handed out here: the student exports it from their deployment. The answer is
+    // the kit's export of a real run standing in for one (`cargo xtask evidence-fixture`).
+    (
+        "evidence/deployment-logs.json",
+        "selftest/fixtures/deployment-evidence/deployment-logs.json",
+    ),
 ];
 
-/// Writes into `dir` the lab's files as handed out.
+/// Writes into `dir` the lab's files as handed out (a lab file the kit does not hand out, the
+/// deployment's evidence, is left out).
 pub fn untouched(dir: &Path) -> anyhow::Result<()> {
     let kit = kit_root();
     for (handed_out, _) in ANSWERS {
-        copy(&kit.join(handed_out), &dir.join(handed_out))?;
+        if kit.join(handed_out).exists() {
+            copy(&kit.join(handed_out), &dir.join(handed_out))?;
+        }
     }
     Ok(())
 }
 
 /// Writes into `dir` the lab's files with the lab's answer: the solution's code, tests and
-/// dependencies in `starter/`, the solved k6 script, task size and capacity estimate.
+/// dependencies in `starter/`, the solved k6 script, task size and capacity estimate, and the
+/// kit's stand-in for a deployment's evidence.
 pub fn solved(dir: &Path) -> anyhow::Result<()> {
     let kit = kit_root();
     for (handed_out, answer) in ANSWERS {
