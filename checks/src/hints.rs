@@ -123,7 +123,7 @@ pub const HINTS: &[Hint] = &[
         task: "deployment_evidence",
         levels: [
             "Where to look: evidence/deployment-logs.json itself (`jq '.events | length'`, \
-             `jq -r '.events[].message' | jq -c '{hostname, method, url, status}'`), beside \
+             `jq -r '.events[].message' evidence/deployment-logs.json | jq -c '{hostname, method, url, status}'`), beside \
              docs/handout.md, section \"Evidence of your deployment\".",
             "The export holds whatever the app's log group received in the time window the \
              command was given, as the app on AWS wrote it. A service deployed behind the load \

@@ -22,9 +22,7 @@ mod giveaways;
 const TASK: &str = "deployment_evidence";
 
 fn fixture(name: &str) -> PathBuf {
-    kit_root()
-        .join(xtask::evidence_fixture::FOLDER)
-        .join(name)
+    kit_root().join(xtask::evidence_fixture::FOLDER).join(name)
 }
 
 fn solution_export() -> Export {
@@ -62,8 +60,8 @@ fn grade(evidence: Option<&str>) -> Result<(), Problem> {
 fn the_kits_export_of_a_real_run_passes() {
     assert_eq!(grade(Some(&json(&solution_export()))), Ok(()));
     // As committed, byte for byte: the file is what the export writes.
-    let committed = fs::read_to_string(fixture(xtask::evidence_fixture::SOLUTION_FILE))
-        .expect("the fixture");
+    let committed =
+        fs::read_to_string(fixture(xtask::evidence_fixture::SOLUTION_FILE)).expect("the fixture");
     assert_eq!(committed, json(&solution_export()));
     assert_eq!(grade(Some(&committed)), Ok(()));
 }
@@ -85,9 +83,9 @@ fn is(line: &serde_json::Value, method: &str, url: &str) -> bool {
 fn lacking() -> Vec<(&'static str, Option<String>, &'static str)> {
     let without = |keep: fn(&serde_json::Value) -> bool| {
         let mut export = solution_export();
-        export.events.retain(|event| {
-            keep(&serde_json::from_str(&event.message).expect("a JSON line"))
-        });
+        export
+            .events
+            .retain(|event| keep(&serde_json::from_str(&event.message).expect("a JSON line")));
         Some(json(&export))
     };
     let mut duplicated = solution_export();
@@ -99,10 +97,13 @@ fn lacking() -> Vec<(&'static str, Option<String>, &'static str)> {
     for event in &mut two_runs.events[half..] {
         event.timestamp += day;
         let mut line: serde_json::Value = serde_json::from_str(&event.message).expect("JSON");
-        let time = chrono::DateTime::parse_from_rfc3339(line["timestamp"].as_str().expect("a time"))
-            .expect("RFC 3339")
-            + chrono::Duration::days(1);
-        line["timestamp"] = time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into();
+        let time =
+            chrono::DateTime::parse_from_rfc3339(line["timestamp"].as_str().expect("a time"))
+                .expect("RFC 3339")
+                + chrono::Duration::days(1);
+        line["timestamp"] = time
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            .into();
         event.message = line.to_string();
     }
     let mut local = solution_export();
@@ -118,7 +119,11 @@ fn lacking() -> Vec<(&'static str, Option<String>, &'static str)> {
              \"http-access\": not a JSON object)",
         ),
         ("no file", None, "there is no evidence/deployment-logs.json"),
-        ("an empty file", Some(String::new()), "evidence/deployment-logs.json is empty"),
+        (
+            "an empty file",
+            Some(String::new()),
+            "evidence/deployment-logs.json is empty",
+        ),
         (
             "k6's output instead of the CLI's",
             Some("{\"metrics\": {}}".to_owned()),
@@ -134,7 +139,11 @@ fn lacking() -> Vec<(&'static str, Option<String>, &'static str)> {
             without(|line| !is(line, "GET", HEALTH_PATH)),
             "answered 0 health checks",
         ),
-        ("a request id twice", Some(json(&duplicated)), "1 request ids"),
+        (
+            "a request id twice",
+            Some(json(&duplicated)),
+            "1 request ids",
+        ),
         (
             "no todo created",
             without(|line| line["status"] != 201),
@@ -145,7 +154,11 @@ fn lacking() -> Vec<(&'static str, Option<String>, &'static str)> {
             without(|line| line["method"] != "DELETE"),
             "but 0 deleted by their id",
         ),
-        ("two runs a day apart", Some(json(&two_runs)), "span 1440 min"),
+        (
+            "two runs a day apart",
+            Some(json(&two_runs)),
+            "span 1440 min",
+        ),
         ("a local host name", Some(json(&local)), "`hostname` \"vm\""),
     ]
 }
@@ -177,9 +190,14 @@ fn read(file: &str) -> String {
 #[test]
 fn the_numbers_are_the_terraforms_and_the_load_tests() {
     let alb = read("terraform/alb.tf");
-    assert!(alb.contains(&format!("path                = \"{HEALTH_PATH}\"")), "the path");
     assert!(
-        alb.contains(&format!("interval            = {HEALTH_INTERVAL_SECONDS}\n")),
+        alb.contains(&format!("path                = \"{HEALTH_PATH}\"")),
+        "the path"
+    );
+    assert!(
+        alb.contains(&format!(
+            "interval            = {HEALTH_INTERVAL_SECONDS}\n"
+        )),
         "the interval"
     );
     assert!(read("terraform/logs.tf").contains(&format!("app_log_group = \"{LOG_GROUP}\"")));
@@ -190,7 +208,9 @@ fn the_numbers_are_the_terraforms_and_the_load_tests() {
         .filter(|line| line.contains("{ duration: seconds("))
         .map(|line| {
             let after = line.split("seconds(").nth(1).expect("seconds(");
-            after[..after.find(')').expect(")")].parse::<i64>().expect("a number")
+            after[..after.find(')').expect(")")]
+                .parse::<i64>()
+                .expect("a number")
         })
         .sum();
     assert_eq!(stages, SCENARIO_SECONDS);
@@ -202,7 +222,12 @@ fn the_numbers_are_the_terraforms_and_the_load_tests() {
             .lines()
             .find(|line| line.starts_with(&format!("| {scale} |")))
             .unwrap_or_else(|| panic!("no row for SCALE {scale}"));
-        row.split('|').nth(5).expect("todos created").trim().parse().expect("a number")
+        row.split('|')
+            .nth(5)
+            .expect("todos created")
+            .trim()
+            .parse()
+            .expect("a number")
     };
     assert_eq!(todos("0.1"), MIN_TODOS);
     assert!(todos("1") < MAX_TODOS && MAX_TODOS <= todos("1") * 11 / 10);
@@ -235,9 +260,12 @@ fn a_fixture_made_again_from_a_real_run_passes() {
     let summary = xtask::evidence_fixture::build(dir.path()).expect("the runs");
     eprintln!("{summary:?}");
     let made = dir.path().join(xtask::evidence_fixture::SOLUTION_FILE);
-    assert_eq!(grade(Some(&fs::read_to_string(&made).expect("made"))), Ok(()));
-    let starter = fs::read_to_string(dir.path().join(xtask::evidence_fixture::STARTER_FILE))
-        .expect("made");
+    assert_eq!(
+        grade(Some(&fs::read_to_string(&made).expect("made"))),
+        Ok(())
+    );
+    let starter =
+        fs::read_to_string(dir.path().join(xtask::evidence_fixture::STARTER_FILE)).expect("made");
     assert!(matches!(grade(Some(&starter)), Err(Problem::Task(_))));
     for name in [
         xtask::evidence_fixture::SOLUTION_FILE,
@@ -246,8 +274,19 @@ fn a_fixture_made_again_from_a_real_run_passes() {
         let keys = |path: &Path| -> Vec<String> {
             let value: serde_json::Value =
                 serde_json::from_str(&fs::read_to_string(path).expect("a file")).expect("JSON");
-            let mut keys: Vec<String> = value.as_object().expect("an object").keys().cloned().collect();
-            keys.extend(value["events"][0].as_object().expect("an event").keys().cloned());
+            let mut keys: Vec<String> = value
+                .as_object()
+                .expect("an object")
+                .keys()
+                .cloned()
+                .collect();
+            keys.extend(
+                value["events"][0]
+                    .as_object()
+                    .expect("an event")
+                    .keys()
+                    .cloned(),
+            );
             keys
         };
         assert_eq!(keys(&dir.path().join(name)), keys(&fixture(name)), "{name}");

@@ -94,7 +94,14 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
     let _lock = testkit::load_test_lock()?;
     let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
 
-    let mut export = deployed_run(&root, work.path(), &solution, &db.url(), SOLVED_SCRIPT, "0.1")?;
+    let mut export = deployed_run(
+        &root,
+        work.path(),
+        &solution,
+        &db.url(),
+        SOLVED_SCRIPT,
+        "0.1",
+    )?;
     export
         .events
         .retain(|event| deployment_evidence::selected_by_filter(&event.message));
@@ -103,7 +110,14 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
     })?;
 
     db.psql(&["TRUNCATE todos RESTART IDENTITY"])?;
-    let mut text = deployed_run(&root, work.path(), &starter, &db.url(), HANDED_OUT_SCRIPT, "0.05")?;
+    let mut text = deployed_run(
+        &root,
+        work.path(),
+        &starter,
+        &db.url(),
+        HANDED_OUT_SCRIPT,
+        "0.05",
+    )?;
     text.events.retain(|event| {
         event.log_stream_name == "http-access"
             && ["/api/v1/health", "\"POST ", "\"DELETE "]
@@ -222,14 +236,11 @@ fn deployed_run(
     if answered == 0 {
         bail!("the app answered no health check");
     }
-    let hostname = app
-        .lines()
-        .iter()
-        .find_map(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|value| value["hostname"].as_str().map(str::to_owned))
-        });
+    let hostname = app.lines().iter().find_map(|line| {
+        serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|value| value["hostname"].as_str().map(str::to_owned))
+    });
     // What it has not shipped yet, it ships on SIGTERM, as on ECS.
     app.stop()?;
     if hostname.as_deref().is_some_and(|name| name != HOSTNAME) {
@@ -310,7 +321,8 @@ fn filter_log_events(endpoint: &str, start_ms: i64, end_ms: i64) -> anyhow::Resu
                 .await
                 .context("FilterLogEvents on moto")?;
             let status = response.status();
-            let page: serde_json::Value = response.json().await.context("FilterLogEvents' answer")?;
+            let page: serde_json::Value =
+                response.json().await.context("FilterLogEvents' answer")?;
             if !status.is_success() {
                 bail!("FilterLogEvents answered {status}: {page}");
             }

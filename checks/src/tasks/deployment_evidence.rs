@@ -244,14 +244,18 @@ pub fn is_aws_task_hostname(name: &str) -> bool {
     if domain == "ec2.internal" {
         return true;
     }
-    domain.strip_suffix(".compute.internal").is_some_and(|region| {
-        let parts: Vec<&str> = region.split('-').collect();
-        parts.len() >= 3
-            && parts
-                .iter()
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
-            && parts.last().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-    })
+    domain
+        .strip_suffix(".compute.internal")
+        .is_some_and(|region| {
+            let parts: Vec<&str> = region.split('-').collect();
+            parts.len() >= 3
+                && parts
+                    .iter()
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+                && parts
+                    .last()
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 fn duration(ms: i64) -> String {
@@ -357,7 +361,7 @@ pub fn judge(export: &Export) -> Result<Summary, String> {
     if span_ms > longest {
         return Err(format!(
             "the times in {FILE} (the events' `timestamp` and the lines' own) span {}, from {} \
-             to {}: longer than one run of the load test ({}) and {} around it",
+             to {}: longer than one run of the load test ({}) and {} more",
             duration(span_ms),
             time(first),
             time(last),
@@ -451,7 +455,7 @@ pub fn judge(export: &Export) -> Result<Summary, String> {
     );
     if created < MIN_TODOS {
         return Err(format!(
-            "{FILE} shows {created_text} and {deleted_text}; the load test's shortest run \
+            "{FILE} shows {created_text} and {deleted_text}; the load test's quick run \
              (`SCALE=0.1`) creates {MIN_TODOS}"
         ));
     }
@@ -463,9 +467,7 @@ pub fn judge(export: &Export) -> Result<Summary, String> {
     }
     let needed = (created as f64 * DELETED_SHARE).ceil() as usize;
     if deleted.len() < needed {
-        return Err(format!(
-            "{FILE} shows {created_text} but {deleted_text}"
-        ));
+        return Err(format!("{FILE} shows {created_text} but {deleted_text}"));
     }
     Ok(Summary {
         events: total,
@@ -555,16 +557,26 @@ mod tests {
         assert!(read(&path).expect_err("missing").contains("there is no"));
         std::fs::write(&path, " \n").expect("written");
         assert!(read(&path).expect_err("empty").ends_with("is empty"));
-        for not_the_cli in ["[]", "{\"events\": {}}", "2026-12-01 INFO text", "{\"events\": [{\"timestamp\": 1}]}"] {
+        for not_the_cli in [
+            "[]",
+            "{\"events\": {}}",
+            "2026-12-01 INFO text",
+            "{\"events\": [{\"timestamp\": 1}]}",
+        ] {
             std::fs::write(&path, not_the_cli).expect("written");
             let error = read(&path).expect_err(not_the_cli);
-            assert!(error.contains("is not the JSON the AWS CLI writes"), "{error}");
+            assert!(
+                error.contains("is not the JSON the AWS CLI writes"),
+                "{error}"
+            );
         }
         std::fs::write(&path, serde_json::to_string(&good()).expect("json")).expect("written");
         assert_eq!(read(&path).expect("the CLI's shape"), good());
         let file = std::fs::File::create(&path).expect("created");
         file.set_len(MAX_BYTES + 1).expect("a big file");
-        assert!(read(&path).expect_err("too big").contains("more than the 16 MiB"));
+        assert!(read(&path)
+            .expect_err("too big")
+            .contains("more than the 16 MiB"));
     }
 
     #[test]
@@ -587,16 +599,38 @@ mod tests {
     #[test]
     fn every_message_must_be_a_json_line_with_its_fields() {
         for (broken, reason) in [
-            (r#"INFO taskoverflow::access: "GET /api/v1/health HTTP/1.1" 200"#.to_owned(), "not a JSON object"),
-            (good().events[0].message.replace("\"hostname\"", "\"host\""), "no `hostname` string"),
-            (good().events[0].message.replace("\"status\":200", "\"status\":\"200\""), "`status` number"),
-            (good().events[0].message.replace("2026-12-01T", "yesterday "), "RFC 3339"),
+            (
+                r#"INFO taskoverflow::access: "GET /api/v1/health HTTP/1.1" 200"#.to_owned(),
+                "not a JSON object",
+            ),
+            (
+                good().events[0].message.replace("\"hostname\"", "\"host\""),
+                "no `hostname` string",
+            ),
+            (
+                good().events[0]
+                    .message
+                    .replace("\"status\":200", "\"status\":\"200\""),
+                "`status` number",
+            ),
+            (
+                good().events[0]
+                    .message
+                    .replace("2026-12-01T", "yesterday "),
+                "RFC 3339",
+            ),
         ] {
             let mut export = good();
             export.events[3].message = broken;
             let error = problem(&export);
-            assert!(error.contains("1 of the 107 events") && error.contains(reason), "{error}");
-            assert!(error.contains("event 4 of stream \"http-access\""), "{error}");
+            assert!(
+                error.contains("1 of the 107 events") && error.contains(reason),
+                "{error}"
+            );
+            assert!(
+                error.contains("event 4 of stream \"http-access\""),
+                "{error}"
+            );
         }
     }
 
@@ -629,7 +663,10 @@ mod tests {
         let mut export = good();
         export.events[5].message = export.events[5].message.replace(HOST, "vm");
         let error = problem(&export);
-        assert!(error.contains("1 of the 107 events") && error.contains("\"vm\" (1)"), "{error}");
+        assert!(
+            error.contains("1 of the 107 events") && error.contains("\"vm\" (1)"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -654,13 +691,18 @@ mod tests {
         let copy = export.events[10].clone();
         export.events.push(copy);
         let error = problem(&export);
-        assert!(error.contains("1 request ids") && error.contains("on 2"), "{error}");
+        assert!(
+            error.contains("1 request ids") && error.contains("on 2"),
+            "{error}"
+        );
     }
 
     #[test]
     fn every_host_answers_health_checks_at_the_interval() {
         let mut export = good();
-        export.events.retain(|event| !event.message.contains(HEALTH_PATH));
+        export
+            .events
+            .retain(|event| !event.message.contains(HEALTH_PATH));
         let error = problem(&export);
         assert!(error.contains("answered 0 health checks"), "{error}");
         // Two checks over 100 s: fewer than one per two intervals.
@@ -682,7 +724,9 @@ mod tests {
             .filter(|event| event.message.contains(HEALTH_PATH))
             .map(|event| {
                 let mut copy = event.clone();
-                copy.message = copy.message.replace("\"request_id\":\"h", "\"request_id\":\"n");
+                copy.message = copy
+                    .message
+                    .replace("\"request_id\":\"h", "\"request_id\":\"n");
                 copy
             })
             .collect();
@@ -693,9 +737,14 @@ mod tests {
     #[test]
     fn the_planners_create_and_delete_in_realistic_numbers() {
         let mut export = good();
-        export.events.retain(|event| !event.message.contains("\"status\":201"));
+        export
+            .events
+            .retain(|event| !event.message.contains("\"status\":201"));
         let error = problem(&export);
-        assert!(error.contains("0 todos created") && error.contains("50 deleted"), "{error}");
+        assert!(
+            error.contains("0 todos created") && error.contains("50 deleted"),
+            "{error}"
+        );
         let mut export = good();
         for event in &mut export.events {
             if event.message.contains("\"DELETE\"") {
@@ -709,7 +758,8 @@ mod tests {
         }
         let error = problem(&export);
         assert!(
-            error.contains("50 todos created") && error.contains("0 deleted by their id")
+            error.contains("50 todos created")
+                && error.contains("0 deleted by their id")
                 && error.contains("50 answered 404"),
             "{error}"
         );
@@ -733,7 +783,9 @@ mod tests {
         let list = line(START, HOST, "GET", "/api/v1/todos", 200, "c");
         assert!(selected_by_filter(&health) && selected_by_filter(&post));
         assert!(!selected_by_filter(&list));
-        assert!(!selected_by_filter(&health.replace("Request finished", "Request started")));
+        assert!(!selected_by_filter(
+            &health.replace("Request finished", "Request started")
+        ));
         assert!(!selected_by_filter("GET /api/v1/health"));
     }
 }
