@@ -324,7 +324,7 @@ impl Drop for KitCratesRebuilt {
 
 #[test]
 #[ignore = "slow tier: cargo xtask test --slow"]
-fn a_student_gets_1_point_untouched_and_11_after_the_lab() {
+fn a_student_gets_1_point_untouched_and_full_marks_after_the_lab() {
     let _rebuilt = KitCratesRebuilt;
     let moto = testkit::Moto::start().expect("moto_server starts");
     let moto = moto.endpoint().to_owned();
