@@ -35,9 +35,10 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use checks::tasks::deployment_evidence::{self, Event, Export, FILTER_PATTERN, LOG_GROUP};
-use testkit::{AppProcess, Moto, PostgresContainer};
+use testkit::{AppProcess, Moto};
 
 use crate::calibrate::emulated::POSTGRES_IMAGE;
+use crate::load_rig::PostgresContainer;
 
 /// Where the fixtures live, relative to the kit's root (outside the student edition).
 pub const FOLDER: &str = "selftest/fixtures/deployment-evidence";
@@ -91,7 +92,7 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
     let work = tempfile::Builder::new()
         .prefix("taskoverflow-evidence.")
         .tempdir()?;
-    let _lock = testkit::load_test_lock()?;
+    let _lock = crate::load_rig::load_test_lock()?;
     let db = PostgresContainer::start(POSTGRES_IMAGE, None)?;
 
     let mut export = deployed_run(
@@ -137,7 +138,7 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
 
 /// Docker with the PostgreSQL image, k6, moto_server and unshare; otherwise what to install.
 fn check_tools() -> anyhow::Result<()> {
-    if !testkit::container::image_exists(POSTGRES_IMAGE) {
+    if !crate::load_rig::image_exists(POSTGRES_IMAGE) {
         bail!(
             "image {POSTGRES_IMAGE} is missing (or Docker is not running): build it with \
              scripts/build-postgres-image.sh"
