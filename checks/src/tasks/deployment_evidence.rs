@@ -63,8 +63,10 @@ pub const HEALTH_INTERVAL_SECONDS: i64 = 15;
 pub const SCENARIO_SECONDS: i64 = 240;
 /// Room around the run for the export's window (started a little before, ended a little after).
 pub const SPAN_MARGIN_SECONDS: i64 = 120;
-/// The fewest todos one run creates: the handout's quick run (`SCALE=0.1`) creates 40.
-pub const MIN_TODOS: usize = 40;
+/// The fewest todos one run creates: three quarters of the handout's quick run's 40
+/// (`SCALE=0.1`), since k6 drops the planners' last iterations when the run's time is up (a busy
+/// task or a long round trip).
+pub const MIN_TODOS: usize = 30;
 /// The most: a full run creates 1000; a tenth more leaves room for a student's own requests.
 pub const MAX_TODOS: usize = 1100;
 /// The share of the created todos that must be seen deleted: the run's last deletes may fall
@@ -455,8 +457,8 @@ pub fn judge(export: &Export) -> Result<Summary, String> {
     );
     if created < MIN_TODOS {
         return Err(format!(
-            "{FILE} shows {created_text} and {deleted_text}; the load test's quick run \
-             (`SCALE=0.1`) creates {MIN_TODOS}"
+            "{FILE} shows {created_text} and {deleted_text}; one run of the load test \
+             creates {MIN_TODOS} or more"
         ));
     }
     if created > MAX_TODOS {
