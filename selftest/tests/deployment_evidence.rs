@@ -3,7 +3,8 @@
 //! `cargo xtask evidence-fixture`), and fails, saying what it observed, on files that lack each
 //! sign the handout lists. Its numbers agree with the Terraform and the k6 script they come
 //! from, and the handout's command is the one the task reads. The slow tier makes the fixture
-//! again from a real run and grades it.
+//! again from a real run and grades it, and runs the handout's command itself with the AWS CLI
+//! against moto, whose output must have the kit's layout byte for byte.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -291,4 +292,64 @@ fn a_fixture_made_again_from_a_real_run_passes() {
         };
         assert_eq!(keys(&dir.path().join(name)), keys(&fixture(name)), "{name}");
     }
+}
+
+/// The slow tier, where the AWS CLI is installed: the handout's command itself, run against moto
+/// (`--endpoint-url` added), writes a file the task reads, in the very layout the kit's export
+/// writes (moto ignores the pattern; the layout is the CLI's). Without the CLI it says so and
+/// passes: the maintainers' machines have it for the deployment, CI may not.
+#[test]
+#[ignore = "slow tier: cargo xtask test --slow"]
+fn the_handouts_command_writes_the_kits_layout() {
+    let Ok(aws) = checks::tools::find("aws") else {
+        eprintln!("no `aws` on PATH: the AWS CLI's own output is not compared");
+        return;
+    };
+    let moto = testkit::Moto::start().expect("moto_server starts");
+    let dir = tempfile::tempdir().expect("a folder");
+    fs::create_dir_all(dir.path().join("evidence")).expect("evidence/");
+    let now = chrono::Utc::now().timestamp_millis();
+    let message = serde_json::json!({"message": "Request finished", "url": HEALTH_PATH});
+    let events = serde_json::json!([{"timestamp": now, "message": message.to_string()}]);
+    let window = [
+        ("START_MS", (now - 1000).to_string()),
+        ("END_MS", (now + 1000).to_string()),
+    ];
+    let handout = read("docs/handout.md");
+    let export = handout
+        .lines()
+        .find(|line| line.starts_with("aws logs filter-log-events"))
+        .expect("the export command in the handout");
+    let endpoint = format!("{} --endpoint-url {} ", aws.display(), moto.endpoint());
+    for command in [
+        format!("aws logs create-log-group --log-group-name {LOG_GROUP}"),
+        format!(
+            "aws logs create-log-stream --log-group-name {LOG_GROUP} --log-stream-name http-access"
+        ),
+        format!(
+            "aws logs put-log-events --log-group-name {LOG_GROUP} --log-stream-name http-access \
+             --log-events '{events}'"
+        ),
+        export.to_owned(),
+    ] {
+        let command = command.replacen("aws ", &endpoint, 1);
+        let output = std::process::Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(dir.path())
+            .envs(testkit::NO_AWS)
+            .envs(moto.app_env())
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .envs(window.clone())
+            .output()
+            .expect("sh runs");
+        assert!(
+            output.status.success(),
+            "{command}: {}",
+            selftest::output_text(&output)
+        );
+    }
+    let written = fs::read_to_string(dir.path().join(FILE)).expect("the command's file");
+    let export = evidence::read(&dir.path().join(FILE)).expect("the task reads it");
+    assert_eq!(export.events.len(), 1);
+    assert_eq!(json(&export), written);
 }
