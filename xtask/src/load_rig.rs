@@ -11,6 +11,23 @@ pub use containers::{absolute, image_exists, Container, ContainerSpec, PostgresC
 pub use lock::{load_test_lock, LoadTestLock, LOAD_TEST_LOCK};
 pub use logged_app::LoggedApp;
 
+/// The PostgreSQL image the rig starts, built here, and each program on `PATH`; otherwise
+/// what to build or install (each program with its install command).
+pub fn require(image: &str, programs: &[(&str, &str)]) -> anyhow::Result<()> {
+    if !image_exists(image) {
+        anyhow::bail!(
+            "image {image} is missing (or Docker is not running): build it with \
+             scripts/build-postgres-image.sh"
+        );
+    }
+    for (program, install) in programs {
+        if checks::tools::find(program).is_err() {
+            anyhow::bail!("{program} is missing: {install}");
+        }
+    }
+    Ok(())
+}
+
 /// Pins the thread `tid` (0: the calling one; its children inherit it) to one CPU.
 pub fn pin_to_cpu(tid: libc::pid_t, cpu: usize) -> std::io::Result<()> {
     // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET writes inside it.
