@@ -17,7 +17,7 @@
 //!   (two at least), and each node checks every task.
 //! - **CloudWatch's filter pattern**: moto receives the pattern but does not evaluate JSON
 //!   patterns (it returns every event), so the kit keeps the events the pattern selects
-//!   ([`checks::tasks::deployment_evidence::selected_by_filter`]).
+//!   ([`selected_by_filter`]).
 //! - **The load test**: the solved script at `SCALE=0.1` (the handout's quick run, 24 s), not
 //!   the full four minutes, against a debug build, so that the file stays small.
 //!
@@ -34,7 +34,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use checks::tasks::deployment_evidence::{self, Event, Export, FILTER_PATTERN, LOG_GROUP};
+use checks::tasks::deployment_evidence::{
+    self, Event, Export, FILTER_PATTERN, HEALTH_PATH, LOG_GROUP,
+};
+use serde_json::Value;
 use testkit::{AppProcess, Moto};
 
 use crate::calibrate::emulated::POSTGRES_IMAGE;
@@ -105,7 +108,7 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
     )?;
     export
         .events
-        .retain(|event| deployment_evidence::selected_by_filter(&event.message));
+        .retain(|event| selected_by_filter(&event.message));
     let summary = deployment_evidence::judge(&export).map_err(|problem| {
         anyhow::anyhow!("the solution's run does not pass deployment_evidence: {problem}")
     })?;
@@ -134,6 +137,17 @@ pub fn build(out: &Path) -> anyhow::Result<deployment_evidence::Summary> {
     std::fs::write(out.join(SOLUTION_FILE), cli_json(&export)?)?;
     std::fs::write(out.join(STARTER_FILE), cli_json(&text)?)?;
     Ok(summary)
+}
+
+/// Whether a message is one the handout's filter pattern ([`FILTER_PATTERN`]) selects: the
+/// `Request finished` lines of the health checks and of every POST and DELETE.
+pub fn selected_by_filter(message: &str) -> bool {
+    let Ok(Value::Object(line)) = serde_json::from_str::<Value>(message) else {
+        return false;
+    };
+    let text = |key: &str| line.get(key).and_then(Value::as_str);
+    text("message") == Some("Request finished")
+        && (text("url") == Some(HEALTH_PATH) || matches!(text("method"), Some("POST" | "DELETE")))
 }
 
 /// Docker with the PostgreSQL image, k6, moto_server and unshare; otherwise what to install.
@@ -357,5 +371,21 @@ mod tests {
              \"ingestionTime\": 2,\n            \"eventId\": \"3\"\n        }\n    ],\n    \
              \"searchedLogStreams\": []\n}\n"
         );
+    }
+
+    #[test]
+    fn the_filter_pattern_keeps_the_health_checks_and_the_planners() {
+        let line = |method: &str, url: &str| {
+            serde_json::json!({"message": "Request finished", "method": method, "url": url})
+                .to_string()
+        };
+        let health = line("GET", HEALTH_PATH);
+        assert!(selected_by_filter(&health) && selected_by_filter(&line("POST", "/api/v1/todos")));
+        assert!(selected_by_filter(&line("DELETE", "/api/v1/todos/7")));
+        assert!(!selected_by_filter(&line("GET", "/api/v1/todos")));
+        assert!(!selected_by_filter(
+            &health.replace("Request finished", "Request started")
+        ));
+        assert!(!selected_by_filter("GET /api/v1/health"));
     }
 }
