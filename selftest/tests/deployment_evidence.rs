@@ -296,12 +296,17 @@ fn a_fixture_made_again_from_a_real_run_passes() {
 
 /// The slow tier, where the AWS CLI is installed: the handout's command itself, run against moto
 /// (`--endpoint-url` added), writes a file the task reads, in the very layout the kit's export
-/// writes (moto ignores the pattern; the layout is the CLI's). Without the CLI it says so and
-/// passes: the maintainers' machines have it for the deployment, CI may not.
+/// writes (moto ignores the pattern; the layout is the CLI's). CI installs the CLI (`.ci/run`)
+/// and fails without it; elsewhere, without the CLI, the test says so and passes.
 #[test]
 #[ignore = "slow tier: cargo xtask test --slow"]
 fn the_handouts_command_writes_the_kits_layout() {
     let Ok(aws) = checks::tools::find("aws") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "no `aws` on PATH: .ci/run installs the AWS CLI (pip install awscli)"
+        );
         eprintln!("no `aws` on PATH: the AWS CLI's own output is not compared");
         return;
     };

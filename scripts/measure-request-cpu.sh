@@ -1,0 +1,68 @@
+#!/bin/bash
+# CPU per `GET /api/v1/todos` with 400 todos, for each app binary given: a quick side-by-side of
+# two builds of one app (for instance the `release` and `deploy` profiles' starter), where
+# `cargo xtask bench` measures one profile at a time with its whole report.
+#
+# Usage: scripts/measure-request-cpu.sh BINARY...
+#
+# Each binary runs alone on CPU 0 against a fresh database (a container of
+# taskoverflow/postgres:15-bookworm, or $POSTGRES_IMAGE, on CPU 1) with 400 todos, without AWS
+# credentials (the log shipper discards); wrk (Debian: `wrk`) on CPU 1 keeps 20 connections busy
+# for 3 s of warm-up and 10 s measured. CPU per request is the app's own CPU time
+# (/proc/PID/stat) over the requests wrk completed. Needs docker, psql, curl, wrk, taskset.
+set -eu
+[ $# -gt 0 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
+for tool in docker psql curl wrk taskset; do
+    command -v "$tool" >/dev/null || { echo "$0: $tool is missing" >&2; exit 2; }
+done
+image=${POSTGRES_IMAGE:-taskoverflow/postgres:15-bookworm}
+db=taskoverflow-request-cpu-$$
+app=""
+cleanup() {
+    [ -z "$app" ] || kill "$app" 2>/dev/null || true
+    docker rm -f "$db" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+say() { printf '[request-cpu %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+docker run -d --name "$db" --label taskoverflow.test=1 --cpuset-cpus 1 -e POSTGRES_PASSWORD=pw \
+    -e POSTGRES_DB=taskoverflow -p 127.0.0.1::5432 "$image" -c synchronous_commit=off >/dev/null
+db_port=$(docker port "$db" 5432/tcp | head -n 1 | sed 's/.*://')
+export PGPASSWORD=pw
+for _ in $(seq 90); do
+    psql -h 127.0.0.1 -p "$db_port" -U postgres -d taskoverflow -c 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 1
+done
+url=postgres://postgres:pw@127.0.0.1:$db_port/taskoverflow
+port=$((20000 + $$ % 20000))
+
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+for binary in "$@"; do
+    psql -q -h 127.0.0.1 -p "$db_port" -U postgres -d taskoverflow \
+        -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null 2>&1
+    say "$binary"
+    env -i PATH="$PATH" DATABASE_URL="$url" PORT="$port" RUST_LOG=info AWS_REGION=us-east-1 \
+        AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9 AWS_CONFIG_FILE=/nonexistent \
+        AWS_SHARED_CREDENTIALS_FILE=/nonexistent taskset -c 0 "$binary" >/dev/null 2>&1 &
+    app=$!
+    for _ in $(seq 150); do
+        curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break
+        sleep 0.2
+    done
+    for i in $(seq 400); do
+        curl -sf -o /dev/null -X POST -H 'content-type: application/json' \
+            -d "{\"title\":\"todo $i\",\"description\":\"something to do, number $i\"}" \
+            "http://127.0.0.1:$port/api/v1/todos"
+    done
+    taskset -c 1 wrk -t1 -c20 -d3s "http://127.0.0.1:$port/api/v1/todos" >/dev/null
+    before=$(awk '{ print $14 + $15 }' "/proc/$app/stat")
+    out=$(taskset -c 1 wrk -t1 -c20 -d10s "http://127.0.0.1:$port/api/v1/todos")
+    after=$(awk '{ print $14 + $15 }' "/proc/$app/stat")
+    requests=$(echo "$out" | awk '/requests in/ { print $1 }')
+    ticks=$(getconf CLK_TCK)
+    awk -v b="$binary" -v r="$requests" -v t=$((after - before)) -v hz="$ticks" \
+        'BEGIN { printf "%-50s %8d requests  %6.0f µs CPU per request\n", b, r, t / hz * 1e6 / r }'
+    kill "$app"
+    wait "$app" 2>/dev/null || true
+    app=""
+done
