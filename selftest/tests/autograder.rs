@@ -79,7 +79,7 @@ impl Submission {
             template: xtask::kit_root(),
             template_hash: None,
             submission: self.path().to_path_buf(),
-            target_dir: xtask::target_dir(),
+            target_dir: xtask::copies_target_dir(),
         }
     }
 

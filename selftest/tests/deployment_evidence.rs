@@ -50,7 +50,7 @@ fn grade(evidence: Option<&str>) -> Result<(), Problem> {
         template: kit_root(),
         template_hash: None,
         submission: dir.path().to_path_buf(),
-        target_dir: xtask::target_dir(),
+        target_dir: xtask::copies_target_dir(),
     };
     let grading = grading::grade(&request, &[TASK.to_owned()]).expect("graded");
     assert_eq!(grading.results.len(), 1);

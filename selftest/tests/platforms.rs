@@ -72,11 +72,10 @@ fn run(command: &mut Command, what: &str) -> Output {
     output
 }
 
-/// The target folder the platform gradings build in: the kit's own, where the autograder's
-/// tests already compiled the grader's and the app's dependencies with the same features, so
-/// only the exported template's own crates compile again.
+/// The target folder the platform gradings build in: the one for copies of the kit's packages,
+/// where the edition's other tests already compiled the grader's and the app's dependencies.
 fn platform_target() -> PathBuf {
-    xtask::target_dir()
+    xtask::copies_target_dir()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -77,13 +77,32 @@ struct RustVersions {
     workspace: String,
 }
 
+/// This machine's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let output = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {rustc}: {error}"));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .unwrap_or_else(|| panic!("{rustc} -vV names no host"))
+        .to_owned()
+}
+
+/// The packages the kit builds here: offline, the crates only other platforms use are not at
+/// hand (Cargo fetches a platform's crates when it builds for it).
 fn rust_versions() -> RustVersions {
+    let host = host_triple();
     let metadata: Value = serde_json::from_str(&cargo(&[
         "metadata",
         "--format-version",
         "1",
         "--locked",
         "--offline",
+        "--filter-platform",
+        &host,
     ]))
     .expect("cargo metadata prints JSON");
     let members: Vec<&str> = metadata["workspace_members"]

@@ -52,6 +52,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .arg(kit_root())
         .arg("--submission")
         .arg(&submission)
+        .arg("--target-dir")
+        .arg(crate::copies_target_dir())
         .arg("--out")
         .arg(target_dir().join("checks/xtask-grade"))
         .args(args.tasks.iter().flat_map(|task| ["--task", task.as_str()]))

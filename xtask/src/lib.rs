@@ -39,6 +39,14 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| kit_root().join("target"))
 }
 
+/// The target folder for copies of the kit's packages: the student edition and the submissions
+/// the grader assembles. Cargo names a workspace member's build by its path inside its workspace,
+/// so a copy's `checks` or `starter` built in the kit's own folder would overwrite the kit's
+/// (and a kit test running at the same time would load the copy's).
+pub fn copies_target_dir() -> PathBuf {
+    target_dir().join("copies")
+}
+
 /// The Cargo profile of what is deployed (the image's) and measured: `--profile deploy`.
 pub const DEPLOY_PROFILE: &str = "deploy";
 
