@@ -293,38 +293,9 @@ fn do_the_lab(dir: &Path) {
     }
 }
 
-/// On drop, marks the kit's workspace crates as changed (their files' modification time set to
-/// now), so that Cargo rebuilds what the export's build left in the shared target folder: it
-/// compiled `env!("CARGO_MANIFEST_DIR")` of the export into the grader, for one.
-struct KitCratesRebuilt;
-
-impl Drop for KitCratesRebuilt {
-    fn drop(&mut self) {
-        fn touch(dir: &Path) {
-            let Ok(entries) = fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    if entry.file_name() != "target" {
-                        touch(&path);
-                    }
-                } else if let Ok(file) = fs::OpenOptions::new().append(true).open(&path) {
-                    let _ = file.set_modified(std::time::SystemTime::now());
-                }
-            }
-        }
-        for folder in ["api", "shipper", "testkit", "checks", "starter"] {
-            touch(&kit_root().join(folder));
-        }
-    }
-}
-
 #[test]
 #[ignore = "slow tier: cargo xtask test --slow"]
 fn a_student_gets_1_point_untouched_and_full_marks_after_the_lab() {
-    let _rebuilt = KitCratesRebuilt;
     let moto = testkit::Moto::start().expect("moto_server starts");
     let moto = moto.endpoint().to_owned();
     let export = Export::new("journey");
