@@ -8,6 +8,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::ConnectOptions;
 use tracing::log::LevelFilter;
 
+mod migrations;
+
 /// How long start-up keeps trying to reach the database before giving up.
 #[derive(Debug, Clone, Copy)]
 pub struct Retry {
@@ -66,7 +68,9 @@ pub async fn connect(database_url: &str, retry: Retry) -> anyhow::Result<PgPool>
         }
     };
     tracing::info!(attempt, "Connected to the database");
-    sqlx::migrate!("./migrations")
+    migrations::migrator()
+        .await
+        .context("could not read the database migrations")?
         .run(&pool)
         .await
         .context("could not run the database migrations")?;
