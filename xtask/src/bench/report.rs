@@ -294,7 +294,7 @@ impl Report {
         );
         let _ = writeln!(
             w,
-            "binary        {:.1} MB, solution built with --profile {} (strip = true, from the workspace's release profile)",
+            "binary        {:.1} MB, solution built with --profile {} (strip = true in that profile)",
             self.binary_mb, self.profile
         );
         let _ = writeln!(
