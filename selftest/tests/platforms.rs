@@ -72,12 +72,6 @@ fn run(command: &mut Command, what: &str) -> Output {
     output
 }
 
-/// The target folder the platform gradings build in: the one for copies of the kit's packages,
-/// where the edition's other tests already compiled the grader's and the app's dependencies.
-fn platform_target() -> PathBuf {
-    xtask::copies_target_dir()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Quick tier: the export's own guarantees.
 
@@ -182,7 +176,7 @@ struct Export {
 fn export() -> &'static Export {
     static EXPORT: OnceLock<Export> = OnceLock::new();
     EXPORT.get_or_init(|| {
-        let exports = platform_target().join("exports");
+        let exports = xtask::copies_target_dir().join("exports");
         let _ = fs::remove_dir_all(&exports);
         fs::create_dir_all(&exports).expect("a folder");
         let dir = exports.join(format!("edition-{}", std::process::id()));
@@ -319,7 +313,7 @@ fn classroom50_grades_a_checkout_with_the_teachers_files_beside_it() {
         let output = command("python3")
             .current_dir(&checkout)
             .arg(export.dir.join("classroom50/autograder.py"))
-            .env("CARGO_TARGET_DIR", platform_target())
+            .env("CARGO_TARGET_DIR", xtask::copies_target_dir())
             .env("RUNNER_TEMP", &runner_temp)
             .env("CLASSROOM50_BUNDLE_DIR", export.dir.join("classroom50"))
             .env("GITHUB_ACTIONS", "true")
@@ -577,7 +571,7 @@ fn run_workflow(checkout: &Path, workspace: &Path) -> (Option<String>, String) {
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("GITHUB_WORKSPACE", workspace)
             .env("RUNNER_TEMP", &runner_temp)
-            .env("CARGO_TARGET_DIR", platform_target());
+            .env("CARGO_TARGET_DIR", xtask::copies_target_dir());
         for (key, value) in step["env"].as_hash().into_iter().flatten() {
             bash.env(scalar(key), expression(&scalar(value), &outputs));
         }
@@ -755,7 +749,7 @@ fn grade_class_writes_a_gradebook_with_a_row_for_every_submission() {
     let broken = submission(Kind::Broken, scratch.path());
     let out = scratch.path().join("grades");
     let output = command(export.dir.join("tutor/grade-class"))
-        .env("TASKOVERFLOW_TARGET_DIR", platform_target())
+        .env("TASKOVERFLOW_TARGET_DIR", xtask::copies_target_dir())
         .arg("--out")
         .arg(&out)
         .arg(format!("untouched={}", untouched.display()))
