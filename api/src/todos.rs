@@ -2,11 +2,13 @@
 
 mod changes;
 mod filter;
+mod list_json;
 mod model;
 mod repository;
 mod timestamp;
 
 pub use changes::{NewTodo, TodoChanges};
 pub use filter::ListFilter;
-pub use model::Todo;
+pub use list_json::TodoListJson;
+pub use model::{Todo, TodoRef};
 pub use repository::TodoRepository;

@@ -57,19 +57,20 @@ pub const PARTS: [(&str, &[&str]); 6] = [
         ],
     ),
     (
-        "rows: decoding columns into Todo (sqlx, chrono, String)",
-        &["FromRow<"],
+        "rows: decoding columns (sqlx, chrono, UTF-8 checks)",
+        &[
+            "FromRow<",
+            "repository::borrow_row",
+            "repository::check_column_types",
+        ],
     ),
     (
         "rows: PostgreSQL's messages and sqlx's row stream",
         &["TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next"],
     ),
     (
-        "response: JSON serialisation (serde_json)",
-        &[
-            "into_response<taskoverflow::routes::todos::TodoList",
-            "serde_json::ser",
-        ],
+        "response: writing the JSON",
+        &["TodoListJson", "list_json::", "serde_json::ser"],
     ),
     (
         "HTTP: reading requests, writing responses (hyper, kernel)",
@@ -326,7 +327,7 @@ solution 11213  1528.610165:    2000000 cpu-clock:pppH:
 
 solution 11213  1528.610166:    2000000 cpu-clock:pppH:
 \t          817dd3 sqlx_postgres::types::str::<impl Decode for String>::decode
-\t          817dd4 taskoverflow::todos::repository::<impl sqlx_core::from_row::FromRow<PgRow> for Todo>::from_row
+\t          817dd4 taskoverflow::todos::repository::borrow_row
 \t          7c28f0 <futures_util::stream::try_stream::try_filter_map::TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next+0xb7
 
 solution 11213  1528.610167:    2000000 cpu-clock:pppH:

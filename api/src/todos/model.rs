@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::timestamp;
+use super::timestamp::{self, PgTimestamp};
 
 /// A todo as the API returns it. Times are UTC, without an offset.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -20,4 +20,17 @@ pub struct Todo {
     #[serde(serialize_with = "timestamp::serialize")]
     #[schema(value_type = String, pattern = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}$")]
     pub updated_at: NaiveDateTime,
+}
+
+/// A todo borrowed from its database row: what the list writes as JSON straight from each row,
+/// without copying its title and description into a `Todo`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TodoRef<'a> {
+    pub id: i64,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub completed: bool,
+    pub deadline_at: Option<PgTimestamp>,
+    pub created_at: PgTimestamp,
+    pub updated_at: PgTimestamp,
 }
