@@ -32,19 +32,25 @@ pub fn digits(value: &NaiveDateTime) -> Option<[u8; 19]> {
 }
 
 fn write_digits([year, month, day]: [u32; 3], [hour, minute, second]: [u32; 3]) -> [u8; 19] {
+    // "00" to "99": two digits per lookup instead of a division per digit.
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut text = *b"0000-00-00T00:00:00";
-    let mut put = |at: usize, digits: usize, mut number: u32| {
-        for i in (at..at + digits).rev() {
-            text[i] = b'0' + (number % 10) as u8;
-            number /= 10;
-        }
-    };
-    put(0, 4, year);
-    put(5, 2, month);
-    put(8, 2, day);
-    put(11, 2, hour);
-    put(14, 2, minute);
-    put(17, 2, second);
+    for (at, number) in [
+        (0, year / 100 % 100),
+        (2, year % 100),
+        (5, month),
+        (8, day),
+        (11, hour),
+        (14, minute),
+        (17, second),
+    ] {
+        let pair = 2 * (number as usize % 100);
+        text[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
     text
 }
 
@@ -74,10 +80,17 @@ pub struct PgTimestamp {
     micros: i64,
 }
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+const MICROS_PER_DAY: u64 = 86_400_000_000;
 
 /// 2000-01-01, PostgreSQL's epoch, in days from 1970-01-01.
 const POSTGRES_EPOCH_DAY: i64 = 10_957;
+
+/// PostgreSQL's epoch in microseconds from 0000-03-01 (730,425 days).
+const MICROS_FROM_YEAR_0_MARCH: i64 = 730_425 * 86_400_000_000;
+
+/// `NaiveDateTime::MIN` and `MAX` in microseconds from PostgreSQL's epoch (a test checks them).
+const CHRONO_MIN_MICROS: i64 = -8_335_547_913_600_000_000;
+const CHRONO_MAX_MICROS: i64 = 8_209_320_191_999_999_999;
 
 impl PgTimestamp {
     fn postgres_epoch() -> NaiveDateTime {
@@ -86,9 +99,9 @@ impl PgTimestamp {
 
     /// `None` outside chrono's range (PostgreSQL's `infinity`, for one).
     pub fn from_micros(micros: i64) -> Option<Self> {
-        Self::postgres_epoch()
-            .checked_add_signed(TimeDelta::microseconds(micros))
-            .map(|_| Self { micros })
+        (CHRONO_MIN_MICROS..=CHRONO_MAX_MICROS)
+            .contains(&micros)
+            .then_some(Self { micros })
     }
 
     pub fn from_naive(moment: &NaiveDateTime) -> Option<Self> {
@@ -105,28 +118,31 @@ impl PgTimestamp {
 
     /// The moment in the API's format, as [`digits`] writes it, straight from the microseconds.
     pub fn digits(self) -> Option<[u8; 19]> {
-        let days = self.micros.div_euclid(MICROS_PER_DAY);
-        let second_of_day = self.micros.rem_euclid(MICROS_PER_DAY) / 1_000_000;
-        let (year, month, day) = civil_from_days(days + POSTGRES_EPOCH_DAY);
-        let year = u32::try_from(year).ok().filter(|year| *year <= 9999)?;
-        // Each of these is below 86,400.
-        let [hour, minute, second] = [
-            second_of_day / 3600,
-            second_of_day / 60 % 60,
-            second_of_day % 60,
-        ]
-        .map(|part| u32::try_from(part).unwrap_or_default());
-        Some(write_digits([year, month, day], [hour, minute, second]))
+        // Counted from 0000-03-01, so that every year from 0 on is a non-negative count of days
+        // and the arithmetic below is on small unsigned numbers.
+        let micros = u64::try_from(self.micros.checked_add(MICROS_FROM_YEAR_0_MARCH)?).ok()?;
+        let days = u32::try_from(micros / MICROS_PER_DAY).ok()?;
+        let second_of_day = u32::try_from(micros % MICROS_PER_DAY / 1_000_000).ok()?;
+        let (year, month, day) = civil_from_days(days);
+        (year <= 9999).then(|| {
+            write_digits(
+                [year, month, day],
+                [
+                    second_of_day / 3600,
+                    second_of_day / 60 % 60,
+                    second_of_day % 60,
+                ],
+            )
+        })
     }
 }
 
-/// The proleptic Gregorian date `days` after 1970-01-01: Howard Hinnant's `civil_from_days`
+/// The proleptic Gregorian date `days` after 0000-03-01: Howard Hinnant's `civil_from_days`
 /// (<https://howardhinnant.github.io/date_algorithms.html>), which counts in 400-year eras of
 /// 146,097 days with years starting on 1 March, so that February's length falls last.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468; // days from 0000-03-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097); // 0..=146_096
+fn civil_from_days(days: u32) -> (u32, u32, u32) {
+    let era = days / 146_097;
+    let day_of_era = days % 146_097;
     let year_of_era =
         (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
@@ -137,10 +153,8 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     } else {
         month_from_march - 9
     };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are small: a month is 1..=12 and a day 1..=31.
-    let small = |part: i64| u32::try_from(part).unwrap_or_default();
-    (year, small(month), small(day))
+    let year = year_of_era + era * 400 + u32::from(month <= 2);
+    (year, month, day)
 }
 
 impl Type<Postgres> for PgTimestamp {
@@ -152,7 +166,11 @@ impl Type<Postgres> for PgTimestamp {
 impl<'r> Decode<'r, Postgres> for PgTimestamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         let parsed = match value.format() {
-            PgValueFormat::Binary => Self::from_micros(<i64 as Decode<Postgres>>::decode(value)?),
+            PgValueFormat::Binary => {
+                let bytes = <[u8; 8]>::try_from(value.as_bytes()?)
+                    .map_err(|_| "a binary timestamp is 8 bytes")?;
+                Self::from_micros(i64::from_be_bytes(bytes))
+            }
             PgValueFormat::Text => {
                 Self::from_naive(&<NaiveDateTime as Decode<Postgres>>::decode(value)?)
             }
@@ -192,6 +210,23 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn the_range_is_chronos() {
+        let chrono_can_hold = |micros: i64| {
+            PgTimestamp::postgres_epoch()
+                .checked_add_signed(TimeDelta::microseconds(micros))
+                .is_some()
+        };
+        for micros in [CHRONO_MIN_MICROS, CHRONO_MAX_MICROS] {
+            assert!(chrono_can_hold(micros));
+            assert!(PgTimestamp::from_micros(micros).is_some());
+        }
+        for micros in [CHRONO_MIN_MICROS - 1, CHRONO_MAX_MICROS + 1] {
+            assert!(!chrono_can_hold(micros));
+            assert!(PgTimestamp::from_micros(micros).is_none());
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(5_000))]
