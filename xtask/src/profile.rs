@@ -70,7 +70,12 @@ pub const PARTS: [(&str, &[&str]); 6] = [
     ),
     (
         "response: writing the JSON",
-        &["TodoListJson", "list_json::", "serde_json::ser"],
+        &[
+            "TodoListJson",
+            "list_json::",
+            "civil_from_days",
+            "serde_json::ser",
+        ],
     ),
     (
         "HTTP: reading requests, writing responses (hyper, kernel)",
