@@ -7,6 +7,8 @@ use taskoverflow::startup::Application;
 
 pub struct TestApp {
     pub address: String,
+    /// The app's own pool, for a test that changes the database behind the app's back.
+    pub pool: sqlx::PgPool,
     client: reqwest::Client,
 }
 
@@ -22,11 +24,14 @@ pub async fn spawn_app() -> TestApp {
     let pool = database::connect(&database.url, retry)
         .await
         .expect("the fresh database accepts connections");
-    let app = Application::with_pool(pool, 0).await.expect("a free port");
+    let app = Application::with_pool(pool.clone(), 0)
+        .await
+        .expect("a free port");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until(|router| router, std::future::pending()));
     TestApp {
         address,
+        pool,
         client: reqwest::Client::new(),
     }
 }

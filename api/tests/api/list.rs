@@ -89,3 +89,27 @@ async fn list_with_a_bad_window_is_400() {
         assert!(message.contains("window"), "{value}: {message}");
     }
 }
+
+/// The list reads its values without sqlx's per-value type check, after checking the first
+/// row's types: a column whose type changed fails the list instead of being misread (a
+/// `bigint` read as a timestamp's microseconds would be a date in 2000).
+#[tokio::test]
+async fn a_list_whose_column_types_changed_fails_instead_of_misreading_them() {
+    let app = spawn_app().await;
+    app.create_titled("first").await;
+    sqlx::query(
+        "ALTER TABLE todos ALTER COLUMN created_at DROP DEFAULT, \
+         ALTER COLUMN created_at TYPE bigint USING 0",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("the column's type changes");
+    let reply = app.get("/api/v1/todos").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body, json!({ "error": "Internal server error" }));
+}
