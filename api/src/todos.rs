@@ -12,3 +12,4 @@ pub use filter::ListFilter;
 pub use list_json::TodoListJson;
 pub use model::{Todo, TodoRef};
 pub use repository::TodoRepository;
+pub use timestamp::PgTimestamp;
