@@ -85,8 +85,9 @@ const MICROS_PER_DAY: u64 = 86_400_000_000;
 /// 2000-01-01, PostgreSQL's epoch, in days from 1970-01-01.
 const POSTGRES_EPOCH_DAY: i64 = 10_957;
 
-/// PostgreSQL's epoch in microseconds from 0000-03-01 (730,425 days).
-const MICROS_FROM_YEAR_0_MARCH: i64 = 730_425 * 86_400_000_000;
+/// PostgreSQL's epoch in microseconds from -0400-03-01: 730,425 days from 0000-03-01, and one
+/// era of 146,097 days before that.
+const MICROS_FROM_ERA_START: i64 = (730_425 + 146_097) * 86_400_000_000;
 
 /// `NaiveDateTime::MIN` and `MAX` in microseconds from PostgreSQL's epoch (a test checks them).
 const CHRONO_MIN_MICROS: i64 = -8_335_547_913_600_000_000;
@@ -118,12 +119,14 @@ impl PgTimestamp {
 
     /// The moment in the API's format, as [`digits`] writes it, straight from the microseconds.
     pub fn digits(self) -> Option<[u8; 19]> {
-        // Counted from 0000-03-01, so that every year from 0 on is a non-negative count of days
-        // and the arithmetic below is on small unsigned numbers.
-        let micros = u64::try_from(self.micros.checked_add(MICROS_FROM_YEAR_0_MARCH)?).ok()?;
+        // Counted from -0400-03-01, the start of an era before year 0, so that every year from
+        // -400 on is a non-negative count of days and the arithmetic below is on small unsigned
+        // numbers.
+        let micros = u64::try_from(self.micros.checked_add(MICROS_FROM_ERA_START)?).ok()?;
         let days = u32::try_from(micros / MICROS_PER_DAY).ok()?;
         let second_of_day = u32::try_from(micros % MICROS_PER_DAY / 1_000_000).ok()?;
-        let (year, month, day) = civil_from_days(days);
+        let (years_from_era_start, month, day) = civil_from_days(days);
+        let year = years_from_era_start.checked_sub(400)?;
         (year <= 9999).then(|| {
             write_digits(
                 [year, month, day],
@@ -137,7 +140,8 @@ impl PgTimestamp {
     }
 }
 
-/// The proleptic Gregorian date `days` after 0000-03-01: Howard Hinnant's `civil_from_days`
+/// The proleptic Gregorian date `days` after -0400-03-01, its year counted from -400: Howard
+/// Hinnant's `civil_from_days`
 /// (<https://howardhinnant.github.io/date_algorithms.html>), which counts in 400-year eras of
 /// 146,097 days with years starting on 1 March, so that February's length falls last.
 fn civil_from_days(days: u32) -> (u32, u32, u32) {
@@ -225,6 +229,33 @@ mod tests {
         for micros in [CHRONO_MIN_MICROS - 1, CHRONO_MAX_MICROS + 1] {
             assert!(!chrono_can_hold(micros));
             assert!(PgTimestamp::from_micros(micros).is_none());
+        }
+    }
+
+    #[test]
+    fn the_edges_of_the_years_written_directly_are_written_as_chrono_writes_them() {
+        let at = |year: i32, month: u32, day: u32, [hour, minute, second, micro]: [u32; 4]| {
+            let moment = NaiveDate::from_ymd_opt(year, month, day)
+                .and_then(|date| date.and_hms_micro_opt(hour, minute, second, micro))
+                .expect("a valid moment");
+            PgTimestamp::from_naive(&moment).expect("in chrono's range")
+        };
+        let last = [23, 59, 59, 999_999];
+        for moment in [
+            at(0, 1, 1, [0; 4]),
+            at(0, 2, 29, last),
+            at(0, 3, 1, [0; 4]),
+            at(1, 1, 1, [0; 4]),
+            at(1999, 12, 31, last),
+            at(2000, 1, 1, [0; 4]),
+            at(2000, 2, 29, [12, 0, 0, 0]),
+            at(9999, 12, 31, last),
+        ] {
+            assert!(moment.digits().is_some(), "{moment:?}");
+            assert_eq!(moment.digits(), digits(&moment.to_naive()), "{moment:?}");
+        }
+        for moment in [at(-1, 12, 31, last), at(10_000, 1, 1, [0; 4])] {
+            assert_eq!(moment.digits(), None, "{moment:?}");
         }
     }
 
