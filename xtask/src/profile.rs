@@ -58,15 +58,17 @@ pub const PARTS: [(&str, &[&str]); 6] = [
     ),
     (
         "rows: decoding columns (sqlx, chrono, UTF-8 checks)",
+        // The list's decoding is inlined into the handler: its frames are named without a path.
         &[
             "FromRow<",
-            "repository::borrow_row",
-            "repository::check_column_types",
+            "borrow_row",
+            "check_column_types",
+            "try_get_unchecked",
         ],
     ),
     (
         "rows: PostgreSQL's messages and sqlx's row stream",
-        &["TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next"],
+        &["TryAsyncStream<T> as futures_core::stream::Stream>::poll_next"],
     ),
     (
         "response: writing the JSON",
@@ -328,12 +330,12 @@ mod tests {
 solution 11213  1528.610165:    2000000 cpu-clock:pppH:
 \t          63b746 <tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::enter+0x266
 \t          788380 <tracing::instrument::Instrumented<T> as core::future::future::Future>::poll+0x30
-\t          7c28f0 <futures_util::stream::try_stream::try_filter_map::TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next+0xb7
+\t          7c28f0 <sqlx_core::ext::async_stream::TryAsyncStream<T> as futures_core::stream::Stream>::poll_next+0xb7
 
 solution 11213  1528.610166:    2000000 cpu-clock:pppH:
-\t          817dd3 sqlx_postgres::types::str::<impl Decode for String>::decode
-\t          817dd4 taskoverflow::todos::repository::borrow_row
-\t          7c28f0 <futures_util::stream::try_stream::try_filter_map::TryFilterMap<St,Fut,F> as futures_core::stream::Stream>::poll_next+0xb7
+\t          817dd3 core::str::converts::from_utf8
+\t          817dd4 borrow_row (inlined)
+\t          7c28f0 <F as axum::handler::Handler<(M,T1,T2),S>>::call::{{closure}}+0xb7
 
 solution 11213  1528.610167:    2000000 cpu-clock:pppH:
 \t          97aec _int_malloc

@@ -2,7 +2,7 @@
 
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgPool, Row};
+use sqlx::{Either, Executor, FromRow, PgPool, Row};
 
 use super::{ListFilter, NewTodo, Todo, TodoChanges, TodoRef};
 
@@ -67,7 +67,7 @@ impl TodoRepository {
         mut each: impl FnMut(TodoRef<'_>),
     ) -> sqlx::Result<()> {
         let mut connection = self.pool.acquire().await?;
-        let mut rows = sqlx::query(concat!(
+        let query = sqlx::query(concat!(
             "SELECT ",
             columns!(),
             " FROM todos \
@@ -76,10 +76,15 @@ impl TodoRepository {
              ORDER BY created_at DESC, id DESC"
         ))
         .bind(filter.completed)
-        .bind(filter.due_before)
-        .fetch(&mut *connection);
+        .bind(filter.due_before);
+        // `fetch_many` rather than `fetch`: `fetch` is `fetch_many` with the statement's result
+        // filtered out by one more stream, which every one of the list's rows passed through.
+        let mut results = connection.fetch_many(query);
         let mut first = true;
-        while let Some(row) = rows.try_next().await? {
+        while let Some(result) = results.try_next().await? {
+            let Either::Right(row) = result else {
+                continue;
+            };
             if first {
                 check_column_types(&row)?;
                 first = false;
