@@ -31,6 +31,9 @@ pub struct Args {
     /// Concurrent keep-alive connections of the load generator.
     #[arg(long, default_value_t = 20)]
     pub connections: u16,
+    /// Ship the logs to a local `moto_server` as well, as the lab runs the app.
+    #[arg(long)]
+    pub ship: bool,
 }
 
 /// The parts of the work, in the order a sample is tested against them: a sample belongs to the
@@ -183,11 +186,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let _lock = crate::load_rig::load_test_lock()?;
     crate::load_rig::pin_to_cpu(0, OTHER_CPU).context("cannot pin this process to CPU 1")?;
     let db = Database::start(POSTGRES_IMAGE, OTHER_CPU)?;
+    // Started here, after the pinning: on CPU 1 like the rest.
+    let moto = args.ship.then(testkit::Moto::start).transpose()?;
+    let moto_env = moto
+        .as_ref()
+        .map(testkit::Moto::app_env)
+        .unwrap_or_default();
+    let mut env = vec![
+        ("LOG_GROUP", "profile"),
+        ("RUST_LOG", args.rust_log.as_str()),
+    ];
+    env.extend(moto_env.iter().map(|(key, value)| (*key, value.as_str())));
     let port = testkit::moto::free_port()?;
     let app = crate::load_rig::LoggedApp::spawn(
         &binary,
         &db.url(),
-        &[("LOG_GROUP", "profile"), ("RUST_LOG", &args.rust_log)],
+        &env,
         port,
         &work.path().join("app.log"),
         Some(APP_CPU),
@@ -289,17 +303,23 @@ fn perf_script(data: &Path) -> anyhow::Result<String> {
 
 fn render(args: &Args, rate: f64, us_per_request: f64, counts: &[u64], total: u64) -> String {
     let mut out = format!(
-        "==== where the CPU goes: GET /api/v1/todos with {} todos, solution, RUST_LOG={}\n\
-         command       cargo xtask profile --todos {} --duration {} --rust-log {}\n\
+        "==== where the CPU goes: GET /api/v1/todos with {} todos, solution, RUST_LOG={}{}\n\
+         command       cargo xtask profile --todos {} --duration {} --rust-log {}{}\n\
          load          {} keep-alive connections, {:.0} req/s, app on CPU {APP_CPU} alone\n\
          app CPU       {us_per_request:.0} us per request\n\
          samples       {total} (perf record -F 499 --call-graph dwarf)\n\n\
          {:<60} {:>7} {:>9}\n",
         args.todos,
         args.rust_log,
+        if args.ship {
+            ", logs shipped to moto"
+        } else {
+            ""
+        },
         args.todos,
         args.duration,
         args.rust_log,
+        if args.ship { " --ship" } else { "" },
         args.connections,
         rate,
         "part of the work",
@@ -361,6 +381,28 @@ solution 11213  1528.610167:    2000000 cpu-clock:pppH:
         assert!(leaves.iter().any(|(name, _)| name == "_int_malloc"));
         assert!(leaves.iter().any(|(name, _)| name
             == "<tracing_subscriber::layer::layered::Layered<L,S> as tracing_core::subscriber::Subscriber>::enter"));
+    }
+
+    #[test]
+    fn the_report_says_whether_the_logs_were_shipped() {
+        let mut args = Args {
+            todos: 400,
+            duration: 8.0,
+            rust_log: "info".into(),
+            connections: 20,
+            ship: false,
+        };
+        let counts = vec![0; PARTS.len() + 1];
+        let local = render(&args, 1.0, 1.0, &counts, 0);
+        assert!(local.contains("--rust-log info\n"), "{local}");
+        assert!(!local.contains("shipped"), "{local}");
+        args.ship = true;
+        let shipped = render(&args, 1.0, 1.0, &counts, 0);
+        assert!(shipped.contains("--rust-log info --ship\n"), "{shipped}");
+        assert!(
+            shipped.contains("RUST_LOG=info, logs shipped to moto\n"),
+            "{shipped}"
+        );
     }
 
     #[test]
