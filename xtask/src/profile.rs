@@ -302,6 +302,11 @@ fn perf_script(data: &Path) -> anyhow::Result<String> {
 }
 
 fn render(args: &Args, rate: f64, us_per_request: f64, counts: &[u64], total: u64) -> String {
+    let (shipped, ship_flag) = if args.ship {
+        (", logs shipped to moto", " --ship")
+    } else {
+        ("", "")
+    };
     let mut out = format!(
         "==== where the CPU goes: GET /api/v1/todos with {} todos, solution, RUST_LOG={}{}\n\
          command       cargo xtask profile --todos {} --duration {} --rust-log {}{}\n\
@@ -311,15 +316,11 @@ fn render(args: &Args, rate: f64, us_per_request: f64, counts: &[u64], total: u6
          {:<60} {:>7} {:>9}\n",
         args.todos,
         args.rust_log,
-        if args.ship {
-            ", logs shipped to moto"
-        } else {
-            ""
-        },
+        shipped,
         args.todos,
         args.duration,
         args.rust_log,
-        if args.ship { " --ship" } else { "" },
+        ship_flag,
         args.connections,
         rate,
         "part of the work",
