@@ -33,7 +33,7 @@ impl Machine {
         self.load_after = load_average();
     }
 
-    /// "2 CPUs (AMD EPYC ...), 23.5 GiB".
+    /// "2 CPUs (AMD EPYC, family 26 model 2, 2596 MHz), 23.5 GiB".
     pub fn describe(&self) -> String {
         format!(
             "{} CPUs ({}), {:.1} GiB",
@@ -62,15 +62,33 @@ pub fn load_average() -> String {
 }
 
 fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("model name"))
-                .and_then(|rest| rest.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
+    describe_cpu(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default())
+}
+
+/// The first CPU's model name, with its family, model and clock: virtual machines often see a
+/// bare "AMD EPYC" or "Intel Xeon", and two machines of one name can differ twofold in speed.
+fn describe_cpu(cpuinfo: &str) -> String {
+    let field = |name: &str| {
+        cpuinfo.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_owned())
         })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
+    };
+    let Some(name) = field("model name") else {
+        return "unknown CPU".to_owned();
+    };
+    let mut details = Vec::new();
+    if let (Some(family), Some(model)) = (field("cpu family"), field("model")) {
+        details.push(format!("family {family} model {model}"));
+    }
+    if let Some(mhz) = field("cpu MHz").and_then(|mhz| mhz.parse::<f64>().ok()) {
+        details.push(format!("{mhz:.0} MHz"));
+    }
+    if details.is_empty() {
+        name
+    } else {
+        format!("{name}, {}", details.join(", "))
+    }
 }
 
 fn memory_gib() -> f64 {
@@ -168,5 +186,21 @@ mod tests {
         assert!(peak_rss_mib(&status) > 0.5);
         assert!(process_cpu(std::process::id()).is_ok());
         assert_eq!(load_average().split(' ').count(), 3);
+    }
+
+    #[test]
+    fn names_the_cpu_with_its_family_model_and_clock() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\n\
+                       model\t\t: 2\nmodel name\t: AMD EPYC\nstepping\t: 1\n\
+                       cpu MHz\t\t: 2596.122\n";
+        assert_eq!(
+            describe_cpu(cpuinfo),
+            "AMD EPYC, family 26 model 2, 2596 MHz"
+        );
+        assert_eq!(
+            describe_cpu("model name\t: Some ARM core\n"),
+            "Some ARM core"
+        );
+        assert_eq!(describe_cpu(""), "unknown CPU");
     }
 }
