@@ -38,6 +38,13 @@ fn the_benchmark_measures_every_figure() {
         report.lines_shipped > 0,
         "the solution shipping to moto logged nothing:\n{table}"
     );
+    // An emulator given in CHECKS_MOTO_ENDPOINT is not this run's process to measure.
+    if std::env::var_os("CHECKS_MOTO_ENDPOINT").is_none() {
+        assert!(
+            report.moto_cpu_us_per_request.is_some_and(|us| us > 0.0),
+            "moto_server's CPU was not measured:\n{table}"
+        );
+    }
     assert!(report.binary_mb > 1.0, "{table}");
 
     let rows_starting = |label: &str| table.lines().filter(|l| l.starts_with(label)).count();
@@ -54,6 +61,7 @@ fn the_benchmark_measures_every_figure() {
         ("binary ", 1),
         ("image ", 1),
         ("lab peak RSS", 1),
+        ("moto_server ", 1),
     ] {
         assert_eq!(
             rows_starting(label),

@@ -61,6 +61,11 @@ impl Moto {
         bail!("`moto_server` did not listen on {address} within 30 s")
     }
 
+    /// The emulator's process, when this started it (not for `CHECKS_MOTO_ENDPOINT`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }

@@ -121,6 +121,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
             Variant::Starter | Variant::Solution => {}
         }
         let (app, healthy_ms) = bench.start_app(variant.key(), &binary, &env)?;
+        let moto_cpu_before = moto.pid().map(process_cpu).transpose()?;
         eprintln!(
             "[bench] {} healthy after {healthy_ms:.1} ms",
             variant.label()
@@ -140,6 +141,13 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
         app.stop()?;
         if variant == Variant::SolutionMoto {
             report.lines_shipped = count_lines(&work.path().join("solution-moto.log"));
+            // After `stop`: the app has flushed its shipper, so the emulator has had every line.
+            if let (Some(pid), Some(before)) = (moto.pid(), moto_cpu_before) {
+                let requests = measured.requests();
+                let moto_cpu = process_cpu(pid)?.saturating_sub(before);
+                report.moto_cpu_us_per_request =
+                    (requests > 0).then(|| moto_cpu.as_secs_f64() * 1e6 / requests as f64);
+            }
         }
         report.variants.push((variant, measured));
     }

@@ -59,6 +59,13 @@ pub struct Measured {
     pub cpu_total_ms: u128,
 }
 
+impl Measured {
+    /// HTTP requests served over all the loads: a pair is a POST and a DELETE.
+    pub fn requests(&self) -> u64 {
+        self.get.iter().map(|load| load.operations).sum::<u64>() + 2 * self.pairs.operations
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub machine: Machine,
@@ -70,6 +77,9 @@ pub struct Report {
     /// (tps, average latency in ms) per count.
     pub pgbench: Vec<(f64, f64)>,
     pub lines_shipped: u64,
+    /// `moto_server`'s CPU per request of the solution shipping to it, in µs (`None` when the
+    /// emulator is not this run's own process).
+    pub moto_cpu_us_per_request: Option<f64>,
     /// Peak RSS in MiB and k6's exit code under the full lab.
     pub lab: Option<(f64, i32)>,
     pub binary_mb: f64,
@@ -125,6 +135,7 @@ impl Report {
             variants: Vec::new(),
             pgbench: Vec::new(),
             lines_shipped: 0,
+            moto_cpu_us_per_request: None,
             lab: None,
             binary_mb: 0.0,
             profile: args.profile.clone(),
@@ -283,6 +294,16 @@ impl Report {
             w,
             "\nlines logged  {} by the solution shipping to moto",
             self.lines_shipped
+        );
+        let _ = writeln!(
+            w,
+            "moto_server   {}",
+            self.moto_cpu_us_per_request.map_or(
+                "CPU not measured (an emulator this run did not start)".to_owned(),
+                |us| format!(
+                    "{us:.0} us of CPU per request of the solution shipping to it, on CPU 1 beside PostgreSQL"
+                )
+            )
         );
         let _ = writeln!(
             w,
