@@ -26,19 +26,25 @@ trap cleanup EXIT INT TERM
 say() { printf '[request-cpu %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 docker run -d --name "$db" --label taskoverflow.test=1 --cpuset-cpus 1 -e POSTGRES_PASSWORD=pw \
-    -e POSTGRES_DB=taskoverflow -p 127.0.0.1::5432 "$image" -c synchronous_commit=off >/dev/null
-db_port=$(docker port "$db" 5432/tcp | head -n 1 | sed 's/.*://')
+    -e POSTGRES_DB=taskoverflow "$image" -c synchronous_commit=off >/dev/null
+# The container's own address, as `cargo xtask bench` uses: a published port would put
+# docker-proxy, a process on no particular CPU, between the app and the database.
+db_host=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$db")
+[ -n "$db_host" ] || { echo "$0: the database container has no address on a Docker network" >&2; exit 1; }
 export PGPASSWORD=pw
 for _ in $(seq 90); do
-    psql -h 127.0.0.1 -p "$db_port" -U postgres -d taskoverflow -c 'SELECT 1' >/dev/null 2>&1 && break
+    psql -h "$db_host" -U postgres -d taskoverflow -c 'SELECT 1' >/dev/null 2>&1 && break
     sleep 1
 done
-url=postgres://postgres:pw@127.0.0.1:$db_port/taskoverflow
+url=postgres://postgres:pw@$db_host/taskoverflow
 port=$((20000 + $$ % 20000))
 
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+family=$(lscpu | sed -n 's/^CPU family: *//p' | head -n 1)
+model=$(lscpu | sed -n 's/^Model: *//p' | head -n 1)
+echo "machine: $cpu (family $family model $model), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
 for binary in "$@"; do
-    psql -q -h 127.0.0.1 -p "$db_port" -U postgres -d taskoverflow \
+    psql -q -h "$db_host" -U postgres -d taskoverflow \
         -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null 2>&1
     say "$binary"
     env -i PATH="$PATH" DATABASE_URL="$url" PORT="$port" RUST_LOG=info AWS_REGION=us-east-1 \
