@@ -39,21 +39,12 @@ pub fn connect_options(database_url: &str) -> anyhow::Result<PgConnectOptions> {
     Ok(options)
 }
 
-/// sqlx pings a connection when it goes back to the pool, and by default again when it is taken
-/// out: one more round trip to the database per request, milliseconds after the first one proved
-/// the connection alive. One check is kept. A connection that dies while idle (the database
-/// restarted) fails the one query that next uses it, and is then closed by that release check.
-fn pool_options() -> PgPoolOptions {
-    PgPoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire(false)
-}
-
 /// Connects with bounded retries, logging one line per failed attempt, then migrates.
 pub async fn connect(database_url: &str, retry: Retry) -> anyhow::Result<PgPool> {
     let options = connect_options(database_url)?;
-    let pool_options = pool_options();
+    let pool_options = PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(5));
     let mut attempt = 1;
     let pool = loop {
         match pool_options.clone().connect_with(options.clone()).await {
@@ -85,16 +76,4 @@ pub async fn connect(database_url: &str, retry: Retry) -> anyhow::Result<PgPool>
         .context("could not run the database migrations")?;
     tracing::info!("Database migrations are up to date");
     Ok(pool)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_connection_is_checked_once_per_use_not_twice() {
-        let options = pool_options();
-        assert!(!options.get_test_before_acquire());
-        assert_eq!(options.get_max_connections(), MAX_CONNECTIONS);
-    }
 }
