@@ -121,7 +121,11 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
             Variant::Starter | Variant::Solution => {}
         }
         let (app, healthy_ms) = bench.start_app(variant.key(), &binary, &env)?;
-        let moto_cpu_before = moto.pid().map(process_cpu).transpose()?;
+        // Only the shipping variant sends the emulator anything.
+        let moto_cpu_before = match (variant, moto.pid()) {
+            (Variant::SolutionMoto, Some(pid)) => Some(process_cpu(pid)?),
+            _ => None,
+        };
         eprintln!(
             "[bench] {} healthy after {healthy_ms:.1} ms",
             variant.label()
