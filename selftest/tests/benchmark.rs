@@ -6,7 +6,7 @@
 //! Needs Docker with taskoverflow/postgres:15-bookworm, `moto_server` and 2 CPUs. It takes the
 //! machine's load-test lock, so it may wait for a calibration run to finish. Slow tier.
 
-use xtask::bench::{self, Variant, COUNTS, VARIANTS};
+use xtask::bench::{self, Variant, COUNTS, LOGGING_VARIANTS, VARIANTS};
 
 #[test]
 #[ignore = "slow tier: cargo xtask test --slow"]
@@ -32,6 +32,15 @@ fn the_benchmark_measures_every_figure() {
             "{table}"
         );
     }
+    let rounds = bench::quick_args().logging_rounds as usize;
+    for variant in LOGGING_VARIANTS {
+        let figures = report.logging.figures(variant);
+        assert!(
+            figures.len() == rounds && figures.iter().all(|us| *us > 0.0),
+            "{} side by side: {figures:?}\n{table}",
+            variant.label()
+        );
+    }
     assert_eq!(report.pgbench.len(), COUNTS.len(), "{table}");
     assert!(report.pgbench.iter().all(|(tps, _)| *tps > 0.0), "{table}");
     assert!(
@@ -50,9 +59,9 @@ fn the_benchmark_measures_every_figure() {
     let rows_starting = |label: &str| table.lines().filter(|l| l.starts_with(label)).count();
     for (label, rows) in [
         (Variant::Starter.label(), 4),
-        (Variant::Solution.label(), 4 + 3 + 3 + 3),
-        (Variant::SolutionOff.label(), 4 + 3),
-        (Variant::SolutionMoto.label(), 4 + 3),
+        (Variant::Solution.label(), 4 + 3 + 3 + 3 + 1),
+        (Variant::SolutionOff.label(), 4 + 3 + 1),
+        (Variant::SolutionMoto.label(), 4 + 3 + 1),
         ("pgbench, same SELECT", 3),
         ("date ", 1),
         ("machine ", 1),

@@ -22,7 +22,7 @@ use crate::load_rig::LoggedApp;
 
 use crate::calibrate::emulated::{POSTGRES_IMAGE, RUNTIME_IMAGE};
 use crate::machine::{process_cpu, Machine};
-pub use report::{Report, Variant, VARIANTS};
+pub use report::{LoggingRounds, Report, Variant, LOGGING_VARIANTS, VARIANTS};
 
 const APP_CPU: usize = 0;
 const OTHER_CPU: usize = 1;
@@ -30,6 +30,8 @@ const OTHER_CPU: usize = 1;
 const POOL_CONNECTIONS: u32 = 10;
 /// Todos in the table while GET /api/v1/todos is measured.
 pub const COUNTS: [u32; 3] = [0, 40, 400];
+/// The list the logging targets are about, measured again side by side.
+const LOGGING_TODOS: u32 = 400;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -49,6 +51,9 @@ pub struct Args {
     /// Skip building the image whose size is reported.
     #[arg(long)]
     pub no_image: bool,
+    /// Rounds of the side-by-side logging comparison (400 todos; logs off, to stdout, shipped).
+    #[arg(long, default_value_t = 3)]
+    pub logging_rounds: u32,
     /// The Cargo profile the apps are built with: `deploy` (the image's, the default) or
     /// `release` (what a student builds), to compare their CPU per request.
     #[arg(long, default_value = crate::DEPLOY_PROFILE)]
@@ -114,12 +119,7 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
     let mut report = Report::new(args, machine.clone());
     for variant in VARIANTS {
         let binary = work.path().join(variant.binary());
-        let mut env: Vec<(&str, String)> = vec![("LOG_GROUP", "benchmark".into())];
-        match variant {
-            Variant::SolutionOff => env.push(("RUST_LOG", "off".into())),
-            Variant::SolutionMoto => env.extend(moto.app_env()),
-            Variant::Starter | Variant::Solution => {}
-        }
+        let env = variant_env(variant, &moto);
         let (app, healthy_ms) = bench.start_app(variant.key(), &binary, &env)?;
         // Only the shipping variant sends the emulator anything.
         let moto_cpu_before = match (variant, moto.pid()) {
@@ -155,6 +155,8 @@ pub fn measure(args: &Args) -> anyhow::Result<Report> {
         }
         report.variants.push((variant, measured));
     }
+
+    report.logging = bench.logging_side_by_side(&db, &moto)?;
 
     let pg_seconds = (args.duration.round() as u32).max(1);
     for count in COUNTS {
@@ -228,6 +230,40 @@ impl Bench<'_> {
         Ok((app, healthy_ms))
     }
 
+    /// The logging variants' CPU per request for the 400-todo list, in rounds: each round
+    /// measures every variant once, one after the other, so that a machine whose speed drifts
+    /// during the run moves them all alike. Every app runs throughout (idle while another is
+    /// measured); the emulator is let finish what the shipping app sent before the next load.
+    fn logging_side_by_side(
+        &self,
+        db: &database::Database,
+        moto: &Moto,
+    ) -> anyhow::Result<LoggingRounds> {
+        db.seed(LOGGING_TODOS)?;
+        let mut apps = Vec::new();
+        for variant in LOGGING_VARIANTS {
+            let env = variant_env(variant, moto);
+            let key = format!("{}-side-by-side", variant.key());
+            let (app, _) = self.start_app(&key, &self.work.join(variant.binary()), &env)?;
+            apps.push((variant, app));
+        }
+        let mut rounds = LoggingRounds::default();
+        for round in 1..=self.args.logging_rounds {
+            for (variant, app) in &apps {
+                eprintln!("[bench] side by side, round {round}: {}", variant.label());
+                let load = self.load(app, "get")?;
+                rounds.push(*variant, load.cpu_us_per_op);
+                if *variant == Variant::SolutionMoto {
+                    settle(moto);
+                }
+            }
+        }
+        for (_, app) in apps {
+            app.stop()?;
+        }
+        Ok(rounds)
+    }
+
     fn loadgen(&self) -> Command {
         Command::new(self.work.join("loadgen"))
     }
@@ -263,6 +299,38 @@ impl Bench<'_> {
             load.rate, load.p50_ms, load.p99_ms, load.errors, load.cpu_us_per_op
         );
         Ok(load)
+    }
+}
+
+fn variant_env(variant: Variant, moto: &Moto) -> Vec<(&'static str, String)> {
+    let mut env = vec![("LOG_GROUP", "benchmark".into())];
+    match variant {
+        Variant::SolutionOff => env.push(("RUST_LOG", "off".into())),
+        Variant::SolutionMoto => env.extend(moto.app_env()),
+        Variant::Starter | Variant::Solution => {}
+    }
+    env
+}
+
+/// Waits (at most 10 s) until the emulator has stored what it was sent: its CPU time stops
+/// growing. Otherwise its backlog would run on CPU 1, beside PostgreSQL, during the next load.
+fn settle(moto: &Moto) {
+    let Some(pid) = moto.pid() else {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        return;
+    };
+    // The shipper sends what it holds at least once a second.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let step = std::time::Duration::from_millis(250);
+    let mut last = process_cpu(pid).unwrap_or_default();
+    for _ in 0..40 {
+        std::thread::sleep(step);
+        let now = process_cpu(pid).unwrap_or_default();
+        // Under a tenth of one CPU: idle but for its own housekeeping.
+        if now.saturating_sub(last) < step / 10 {
+            return;
+        }
+        last = now;
     }
 }
 
@@ -322,6 +390,7 @@ pub fn quick_args() -> Args {
         connections: 20,
         lab: false,
         no_image: true,
+        logging_rounds: 2,
         profile: crate::DEPLOY_PROFILE.to_owned(),
     }
 }

@@ -20,6 +20,13 @@ pub const VARIANTS: [Variant; 4] = [
     Variant::SolutionMoto,
 ];
 
+/// The variants compared side by side for the cost of logging, the baseline first.
+pub const LOGGING_VARIANTS: [Variant; 3] = [
+    Variant::SolutionOff,
+    Variant::Solution,
+    Variant::SolutionMoto,
+];
+
 impl Variant {
     pub fn binary(self) -> &'static str {
         match self {
@@ -66,6 +73,45 @@ impl Measured {
     }
 }
 
+/// App CPU per request (µs) for the 400-todo list, one figure per round, per variant.
+#[derive(Debug, Clone, Default)]
+pub struct LoggingRounds(Vec<(Variant, Vec<f64>)>);
+
+impl LoggingRounds {
+    pub fn push(&mut self, variant: Variant, us_per_request: f64) {
+        match self.0.iter_mut().find(|(v, _)| *v == variant) {
+            Some((_, figures)) => figures.push(us_per_request),
+            None => self.0.push((variant, vec![us_per_request])),
+        }
+    }
+
+    pub fn figures(&self, variant: Variant) -> &[f64] {
+        self.0
+            .iter()
+            .find(|(v, _)| *v == variant)
+            .map_or(&[], |(_, figures)| figures.as_slice())
+    }
+
+    /// The middle figure (the mean of the two middle ones for an even count).
+    pub fn median(&self, variant: Variant) -> Option<f64> {
+        let mut figures = self.figures(variant).to_vec();
+        figures.sort_by(f64::total_cmp);
+        let n = figures.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(figures[n / 2]),
+            _ => Some((figures[n / 2 - 1] + figures[n / 2]) / 2.0),
+        }
+    }
+
+    /// What logging adds to the app's CPU per request: median ÷ the logs-off median − 1.
+    pub fn overhead(&self, variant: Variant) -> Option<f64> {
+        let off = self.median(Variant::SolutionOff)?;
+        let on = self.median(variant)?;
+        (off > 0.0).then(|| on / off - 1.0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub machine: Machine,
@@ -77,6 +123,8 @@ pub struct Report {
     /// (tps, average latency in ms) per count.
     pub pgbench: Vec<(f64, f64)>,
     pub lines_shipped: u64,
+    /// The side-by-side comparison the logging target is judged on.
+    pub logging: LoggingRounds,
     /// `moto_server`'s CPU per request of the solution shipping to it, in µs (`None` when the
     /// emulator is not this run's own process).
     pub moto_cpu_us_per_request: Option<f64>,
@@ -135,6 +183,7 @@ impl Report {
             variants: Vec::new(),
             pgbench: Vec::new(),
             lines_shipped: 0,
+            logging: LoggingRounds::default(),
             moto_cpu_us_per_request: None,
             lab: None,
             binary_mb: 0.0,
@@ -227,7 +276,7 @@ impl Report {
         let _ = writeln!(
             w,
             "\n{:<34} {:>6} {:>9}",
-            "logging overhead (1 − on ÷ off)", "todos", "overhead"
+            "requests/s lost to logging (1 − on ÷ off)", "todos", "overhead"
         );
         for (i, count) in COUNTS.iter().enumerate() {
             let off = self.get(Variant::SolutionOff, i).rate;
@@ -240,6 +289,39 @@ impl Report {
                 };
                 let _ = writeln!(w, "{:<34} {:>6} {:>9}", variant.label(), count, overhead);
             }
+        }
+
+        let _ = writeln!(
+            w,
+            "\nlogging's CPU, side by side: GET /api/v1/todos, 400 todos, all apps running, one load after the other"
+        );
+        let _ = writeln!(
+            w,
+            "{:<34} {:>13} {:>9}   app CPU us/req per round",
+            "app CPU (on ÷ off − 1)", "median us/req", "overhead"
+        );
+        for variant in LOGGING_VARIANTS {
+            let overhead = match (variant, self.logging.overhead(variant)) {
+                (Variant::SolutionOff, _) => "(baseline)".to_owned(),
+                (_, Some(overhead)) => format!("{:.1}%", overhead * 100.0),
+                (_, None) => "-".to_owned(),
+            };
+            let rounds: Vec<String> = self
+                .logging
+                .figures(variant)
+                .iter()
+                .map(|us| format!("{us:.0}"))
+                .collect();
+            let _ = writeln!(
+                w,
+                "{:<34} {:>13} {:>9}   {}",
+                variant.label(),
+                self.logging
+                    .median(variant)
+                    .map_or("-".to_owned(), |us| format!("{us:.0}")),
+                overhead,
+                rounds.join(" ")
+            );
         }
 
         let _ = writeln!(
@@ -340,5 +422,32 @@ fn per_vcpu(us_per_request: f64, vcpu: f64) -> String {
         format!("{:.0}", vcpu * 1e6 / us_per_request)
     } else {
         "-".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logging_overhead_is_the_ratio_of_medians_to_the_logs_off_median() {
+        let mut rounds = LoggingRounds::default();
+        for (off, on, shipped) in [
+            (200.0, 230.0, 300.0),
+            (210.0, 220.0, 240.0),
+            (250.0, 215.0, 250.0),
+        ] {
+            rounds.push(Variant::SolutionOff, off);
+            rounds.push(Variant::Solution, on);
+            rounds.push(Variant::SolutionMoto, shipped);
+        }
+        assert_eq!(rounds.median(Variant::SolutionOff), Some(210.0));
+        assert_eq!(rounds.figures(Variant::Solution), [230.0, 220.0, 215.0]);
+        let overhead = |v| rounds.overhead(v).map(|x| (x * 1000.0).round() / 10.0);
+        assert_eq!(overhead(Variant::Solution), Some(4.8));
+        assert_eq!(overhead(Variant::SolutionMoto), Some(19.0));
+        rounds.push(Variant::SolutionOff, 230.0);
+        assert_eq!(rounds.median(Variant::SolutionOff), Some(220.0));
+        assert_eq!(LoggingRounds::default().overhead(Variant::Solution), None);
     }
 }
