@@ -276,7 +276,7 @@ impl Report {
         let _ = writeln!(
             w,
             "\n{:<34} {:>6} {:>9}",
-            "requests/s lost to logging (1 − on ÷ off)", "todos", "overhead"
+            "req/s lost to logging (1 − on÷off)", "todos", "overhead"
         );
         for (i, count) in COUNTS.iter().enumerate() {
             let off = self.get(Variant::SolutionOff, i).rate;
@@ -293,7 +293,7 @@ impl Report {
 
         let _ = writeln!(
             w,
-            "\nlogging's CPU, side by side: GET /api/v1/todos, 400 todos, all apps running, one load after the other"
+            "\nlogging's CPU side by side: GET /api/v1/todos, 400 todos, the three apps running, loaded in turn"
         );
         let _ = writeln!(
             w,
@@ -302,7 +302,7 @@ impl Report {
         );
         for variant in LOGGING_VARIANTS {
             let overhead = match (variant, self.logging.overhead(variant)) {
-                (Variant::SolutionOff, _) => "(baseline)".to_owned(),
+                (Variant::SolutionOff, _) => "base".to_owned(),
                 (_, Some(overhead)) => format!("{:.1}%", overhead * 100.0),
                 (_, None) => "-".to_owned(),
             };
