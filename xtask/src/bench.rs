@@ -12,7 +12,7 @@ mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
@@ -30,8 +30,8 @@ const OTHER_CPU: usize = 1;
 const POOL_CONNECTIONS: u32 = 10;
 /// Todos in the table while GET /api/v1/todos is measured.
 pub const COUNTS: [u32; 3] = [0, 40, 400];
-/// The list the logging targets are about, measured again side by side.
-const LOGGING_TODOS: u32 = 400;
+/// The list the logging targets are about (the longest), measured again side by side.
+const LOGGING_TODOS: u32 = COUNTS[COUNTS.len() - 1];
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -316,12 +316,12 @@ fn variant_env(variant: Variant, moto: &Moto) -> Vec<(&'static str, String)> {
 /// growing. Otherwise its backlog would run on CPU 1, beside PostgreSQL, during the next load.
 fn settle(moto: &Moto) {
     let Some(pid) = moto.pid() else {
-        std::thread::sleep(std::time::Duration::from_secs(2));
+        std::thread::sleep(Duration::from_secs(2));
         return;
     };
     // The shipper sends what it holds at least once a second.
-    std::thread::sleep(std::time::Duration::from_millis(1200));
-    let step = std::time::Duration::from_millis(250);
+    std::thread::sleep(Duration::from_millis(1200));
+    let step = Duration::from_millis(250);
     let mut last = process_cpu(pid).unwrap_or_default();
     for _ in 0..40 {
         std::thread::sleep(step);
