@@ -3,23 +3,32 @@
 # two builds of one app (for instance the `release` and `deploy` profiles' starter), where
 # `cargo xtask bench` measures one profile at a time with its whole report.
 #
-# Usage: scripts/measure-request-cpu.sh BINARY...
+# Usage: scripts/measure-request-cpu.sh [--ship] BINARY...
 #
 # Each binary runs alone on CPU 0 against a fresh database (a container of
 # taskoverflow/postgres:15-bookworm, or $POSTGRES_IMAGE, on CPU 1) with 400 todos, without AWS
-# credentials (the log shipper discards); wrk (Debian: `wrk`) on CPU 1 keeps 20 connections busy
-# for 3 s of warm-up and 10 s measured. CPU per request is the app's own CPU time
-# (/proc/PID/stat) over the requests wrk completed. Needs docker, psql, curl, wrk, taskset.
+# credentials (the log shipper discards) or, with --ship, shipping its logs to a moto_server
+# (PyPI: `moto[server]`) on CPU 1, as `cargo xtask bench` does; wrk (Debian: `wrk`) on CPU 1
+# keeps 20 connections busy for 3 s of warm-up and 10 s measured. CPU per request is the app's
+# own CPU time (/proc/PID/stat) over the requests wrk completed. Name a binary more than once
+# (A B A B) to measure two builds in alternation on a machine whose speed drifts.
+# Needs docker, psql, curl, wrk, taskset.
 set -eu
-[ $# -gt 0 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
-for tool in docker psql curl wrk taskset; do
+ship=false
+if [ "${1:-}" = --ship ]; then ship=true; shift; fi
+[ $# -gt 0 ] || { echo "usage: $0 [--ship] BINARY..." >&2; exit 2; }
+tools="docker psql curl wrk taskset"
+if $ship; then tools="$tools moto_server"; fi
+for tool in $tools; do
     command -v "$tool" >/dev/null || { echo "$0: $tool is missing" >&2; exit 2; }
 done
 image=${POSTGRES_IMAGE:-taskoverflow/postgres:15-bookworm}
 db=taskoverflow-request-cpu-$$
 app=""
+moto=""
 cleanup() {
     [ -z "$app" ] || kill "$app" 2>/dev/null || true
+    [ -z "$moto" ] || kill "$moto" 2>/dev/null || true
     docker rm -f "$db" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT INT TERM
@@ -38,6 +47,30 @@ for _ in $(seq 90); do
 done
 url=postgres://postgres:pw@$db_host/taskoverflow
 port=$((20000 + $$ % 20000))
+aws=(AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9 AWS_CONFIG_FILE=/nonexistent
+    AWS_SHARED_CREDENTIALS_FILE=/nonexistent)
+if $ship; then
+    moto_port=$((port + 1))
+    taskset -c 1 moto_server -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 &
+    moto=$!
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break
+        sleep 0.2
+    done
+    aws+=(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_ACCESS_KEY_ID=testing
+        AWS_SECRET_ACCESS_KEY=testing)
+fi
+# The emulator's CPU time stops growing once it has stored what the last app sent.
+settle() {
+    [ -n "$moto" ] || return 0
+    local before after
+    before=$(awk '{ print $14 + $15 }' "/proc/$moto/stat")
+    while sleep 0.5; do
+        after=$(awk '{ print $14 + $15 }' "/proc/$moto/stat")
+        [ "$after" != "$before" ] || break
+        before=$after
+    done
+}
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 family=$(lscpu | sed -n 's/^CPU family: *//p' | head -n 1)
@@ -48,8 +81,7 @@ for binary in "$@"; do
         -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >/dev/null 2>&1
     say "$binary"
     env -i PATH="$PATH" DATABASE_URL="$url" PORT="$port" RUST_LOG=info AWS_REGION=us-east-1 \
-        AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9 AWS_CONFIG_FILE=/nonexistent \
-        AWS_SHARED_CREDENTIALS_FILE=/nonexistent taskset -c 0 "$binary" >/dev/null 2>&1 &
+        "${aws[@]}" taskset -c 0 "$binary" >/dev/null 2>&1 &
     app=$!
     for _ in $(seq 150); do
         curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break
@@ -61,6 +93,7 @@ for binary in "$@"; do
             "http://127.0.0.1:$port/api/v1/todos"
     done
     taskset -c 1 wrk -t1 -c20 -d3s "http://127.0.0.1:$port/api/v1/todos" >/dev/null
+    settle
     before=$(awk '{ print $14 + $15 }' "/proc/$app/stat")
     out=$(taskset -c 1 wrk -t1 -c20 -d10s "http://127.0.0.1:$port/api/v1/todos")
     after=$(awk '{ print $14 + $15 }' "/proc/$app/stat")
@@ -71,4 +104,5 @@ for binary in "$@"; do
     kill "$app"
     wait "$app" 2>/dev/null || true
     app=""
+    settle
 done

@@ -67,6 +67,50 @@ fn send_and_batch(c: &mut Criterion) {
     group.finish();
 }
 
+/// As a server sends: 20 tasks (the load test's connections) each send an event and then
+/// await, as a request handler does between its log lines. This is where waking the worker
+/// for every event would show: a tight loop that never awaits lets a woken worker wait.
+fn send_between_awaits(c: &mut Criterion) {
+    const TASKS: u64 = 20;
+    let runtime = one_core();
+    let lines: Vec<String> = (0..EVENTS).map(sample_line).collect();
+    let mut group = c.benchmark_group("shipper");
+    group.throughput(Throughput::Elements(EVENTS));
+    group.bench_function("send_between_awaits", |b| {
+        b.iter_batched(
+            || lines.clone(),
+            |lines| {
+                runtime.block_on(async {
+                    let shipper = Shipper::with_sink(roomy(), Discard);
+                    let mut per_task: Vec<Vec<String>> = (0..TASKS).map(|_| Vec::new()).collect();
+                    for (i, line) in lines.into_iter().enumerate() {
+                        per_task[i % TASKS as usize].push(line);
+                    }
+                    let tasks: Vec<_> = per_task
+                        .into_iter()
+                        .map(|lines| {
+                            let shipper = shipper.clone();
+                            tokio::spawn(async move {
+                                for line in lines {
+                                    shipper.send("app", 0, line);
+                                    tokio::task::yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await.expect("a sending task");
+                    }
+                    let report = shipper.shutdown(Duration::from_secs(60)).await;
+                    assert_eq!(report.sent, EVENTS, "{report:?}");
+                })
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
 /// As the apps use it: `tracing` event → `fmt` text line → `make_writer` → shipper → sink.
 fn format_and_ship(c: &mut Criterion) {
     let runtime = one_core();
@@ -157,6 +201,7 @@ fn dead_endpoint(c: &mut Criterion) {
 criterion_group!(
     benches,
     send_and_batch,
+    send_between_awaits,
     format_and_ship,
     batching,
     dead_endpoint

@@ -10,6 +10,7 @@
 //! * [`Shipper::make_writer`] plugs it into `tracing_subscriber::fmt` as a `MakeWriter`.
 
 mod batch;
+mod queue;
 mod sink;
 mod state;
 mod worker;
@@ -32,8 +33,9 @@ pub use batch::{
 pub use sink::{CloudWatchSink, Sink, SinkError, FALLBACK_REGION};
 pub use writer::{is_internal_target, EventWriter, ShipperWriter};
 
+use queue::Queue;
 use state::Shared;
-use worker::Command;
+use worker::Shutdown;
 
 /// The AWS SDK's configuration loader with the HTTPS client the rest of the app uses: rustls
 /// with *ring*, as sqlx's. The SDK's default client brings a second crypto library (aws-lc),
@@ -99,7 +101,8 @@ pub struct Shipper {
 /// Dropping the last handle closes the channel, which makes the worker flush and stop.
 struct Handle {
     shared: Arc<Shared>,
-    tx: mpsc::UnboundedSender<Command>,
+    queue: Arc<Queue>,
+    tx: mpsc::UnboundedSender<Shutdown>,
     /// None only if no worker could be started at all (see `spawn_worker`).
     worker: Option<AbortHandle>,
 }
@@ -112,22 +115,22 @@ impl Shipper {
     /// background worker. Without credentials it logs one warning and discards events.
     /// Best called from within a tokio runtime (see [`Shipper::with_sink`]).
     pub fn from_env(config: ShipperConfig) -> Shipper {
-        Self::spawn(config, |config, shared, rx| async move {
+        Self::spawn(config, |config, shared, queue, rx| async move {
             // Quietly: on a machine without AWS the SDK warns about each place it looked for a
             // region (instance metadata, three times); the shipper's one warning says enough.
             let sdk = sdk_defaults()
                 .load()
                 .with_subscriber(NoSubscriber::default())
                 .await;
-            worker::run_checked(config, shared, rx, sdk).await;
+            worker::run_checked(config, shared, queue, rx, sdk).await;
         })
     }
 
     /// Like [`Shipper::from_env`] but with an explicit SDK configuration (tests, emulators).
     pub fn from_sdk_config(config: ShipperConfig, sdk: &SdkConfig) -> Shipper {
         let sdk = sdk.clone();
-        Self::spawn(config, |config, shared, rx| {
-            worker::run_checked(config, shared, rx, sdk)
+        Self::spawn(config, |config, shared, queue, rx| {
+            worker::run_checked(config, shared, queue, rx, sdk)
         })
     }
 
@@ -136,23 +139,29 @@ impl Shipper {
     /// The worker runs on the current tokio runtime; called outside one, it gets a thread
     /// with a small runtime of its own. `shutdown` itself needs a tokio runtime.
     pub fn with_sink<S: Sink + 'static>(config: ShipperConfig, sink: S) -> Shipper {
-        Self::spawn(config, |config, shared, rx| {
-            worker::run(config, shared, rx, sink)
+        Self::spawn(config, |config, shared, queue, rx| {
+            worker::run(config, shared, queue, rx, sink)
         })
     }
 
     fn spawn<W, Fut>(config: ShipperConfig, work: W) -> Shipper
     where
-        W: FnOnce(ShipperConfig, Arc<Shared>, mpsc::UnboundedReceiver<Command>) -> Fut,
+        W: FnOnce(ShipperConfig, Arc<Shared>, Arc<Queue>, mpsc::UnboundedReceiver<Shutdown>) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
         let shared = Arc::new(Shared::new(config.max_buffer_bytes));
-        // Unbounded on purpose: the byte budget in `Shared` is the bound, and an unbounded
-        // sender can enqueue without awaiting.
+        let queue = Arc::new(Queue::default());
+        // Unbounded so that `shutdown` can ask without awaiting; it carries only requests.
         let (tx, rx) = mpsc::unbounded_channel();
-        let worker = spawn_worker(work(config, Arc::clone(&shared), rx));
+        let worker = spawn_worker(work(config, Arc::clone(&shared), Arc::clone(&queue), rx));
+        let handle = Handle {
+            shared,
+            queue,
+            tx,
+            worker,
+        };
         Shipper {
-            inner: Arc::new(Handle { shared, tx, worker }),
+            inner: Arc::new(handle),
         }
     }
 
@@ -171,12 +180,9 @@ impl Shipper {
             shared.count_dropped(1);
             return;
         }
-        let command = Command::Event {
-            stream: stream.to_owned(),
-            event,
-        };
-        if self.inner.tx.send(command).is_err() {
-            // The worker has stopped (after shutdown): nothing will ever ship this.
+        if self.inner.queue.push(stream, event).is_err() {
+            // The worker has taken its last events (shutdown, or no credentials): nothing
+            // will ever ship this.
             shared.unreserve(bytes);
         }
     }
@@ -203,7 +209,7 @@ impl Shipper {
         let shared = &self.inner.shared;
         shared.stop_accepting();
         let (reply_tx, reply_rx) = oneshot::channel();
-        let (flushed, timed_out) = match self.inner.tx.send(Command::Shutdown(reply_tx)) {
+        let (flushed, timed_out) = match self.inner.tx.send(reply_tx) {
             Ok(()) => match tokio::time::timeout(deadline, reply_rx).await {
                 Ok(Ok(())) => (true, false),
                 // The worker died without answering (it was aborted or panicked).
@@ -217,6 +223,8 @@ impl Shipper {
             if let Some(worker) = &self.inner.worker {
                 worker.abort();
             }
+            // Nothing will take what is still queued: free it; `finalise` counts it lost.
+            drop(self.inner.queue.close());
             shared.finalise();
         }
         shared.report(timed_out)
@@ -224,10 +232,12 @@ impl Shipper {
 
     /// A `tracing_subscriber` `MakeWriter`: each formatted event becomes one CloudWatch
     /// event in the stream `stream_for` picks for it. Events of the shipper itself and of
-    /// the AWS/HTTP stack are not shipped (see [`is_internal_target`]).
-    pub fn make_writer<F>(&self, stream_for: F) -> ShipperWriter<F>
+    /// the AWS/HTTP stack are not shipped (see [`is_internal_target`]). The stream's name
+    /// may be a `&'static str`, which costs nothing per event, or a `String`.
+    pub fn make_writer<F, S>(&self, stream_for: F) -> ShipperWriter<F>
     where
-        F: Fn(&tracing::Metadata<'_>) -> String + Send + Sync + 'static,
+        F: Fn(&tracing::Metadata<'_>) -> S + Send + Sync + 'static,
+        S: AsRef<str>,
     {
         ShipperWriter::new(self.clone(), stream_for)
     }

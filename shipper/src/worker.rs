@@ -1,6 +1,6 @@
 //! The background task: collects events per stream, flushes batches, retries, settles counts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +11,8 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tracing::instrument::WithSubscriber;
 use tracing::subscriber::NoSubscriber;
 
-use crate::batch::{split_into_batches, InputEvent, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
+use crate::batch::{split_into_batches, InputEvent};
+use crate::queue::{Pending, Queue};
 use crate::sink::{CloudWatchSink, Sink, SinkError};
 use crate::state::Shared;
 use crate::ShipperConfig;
@@ -21,10 +22,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Repeated delivery failures are reported at most this often, so the log is not flooded.
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
-pub(crate) enum Command {
-    Event { stream: String, event: InputEvent },
-    Shutdown(oneshot::Sender<()>),
-}
+/// A shutdown request, answered once everything queued has been flushed or given up.
+pub(crate) type Shutdown = oneshot::Sender<()>;
 
 /// Delay before retry number `retry` (0-based): `base × 2^retry`, capped.
 pub(crate) fn backoff(base: Duration, retry: u32) -> Duration {
@@ -36,7 +35,8 @@ pub(crate) fn backoff(base: Duration, retry: u32) -> Duration {
 pub(crate) async fn run_checked(
     config: ShipperConfig,
     shared: Arc<Shared>,
-    rx: mpsc::UnboundedReceiver<Command>,
+    queue: Arc<Queue>,
+    rx: mpsc::UnboundedReceiver<Shutdown>,
     sdk: SdkConfig,
 ) {
     let problem = match sdk.credentials_provider() {
@@ -52,7 +52,16 @@ pub(crate) async fn run_checked(
             .map(|e| e.to_string()),
     };
     match problem {
-        None => run(config, shared, rx, CloudWatchSink::from_sdk_config(&sdk)).await,
+        None => {
+            run(
+                config,
+                shared,
+                queue,
+                rx,
+                CloudWatchSink::from_sdk_config(&sdk),
+            )
+            .await
+        }
         Some(reason) => {
             tracing::warn!(
                 target: "cloudwatch_shipper",
@@ -60,22 +69,24 @@ pub(crate) async fn run_checked(
                 %reason,
                 "no AWS credentials found; logs go to stdout only and are not shipped to CloudWatch Logs"
             );
-            discard(shared, rx).await;
+            discard(shared, queue, rx).await;
         }
     }
 }
 
 /// Without credentials: drop everything cheaply and keep answering shutdown.
-async fn discard(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Command>) {
-    // From now on `send` drops without queueing; only what was queued before arrives here.
+async fn discard(
+    shared: Arc<Shared>,
+    queue: Arc<Queue>,
+    mut rx: mpsc::UnboundedReceiver<Shutdown>,
+) {
+    // From now on `send` drops at once; what was queued before is dropped here.
     shared.start_discarding();
-    while let Some(command) = rx.recv().await {
-        match command {
-            Command::Event { event, .. } => shared.settle(1, event.size(), false),
-            Command::Shutdown(reply) => {
-                let _ = reply.send(());
-            }
-        }
+    for (_, pending) in queue.close() {
+        shared.settle(pending.events.len() as u64, pending.bytes, false);
+    }
+    while let Some(reply) = rx.recv().await {
+        let _ = reply.send(());
     }
 }
 
@@ -83,7 +94,8 @@ async fn discard(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<Command>) 
 pub(crate) async fn run<S: Sink>(
     config: ShipperConfig,
     shared: Arc<Shared>,
-    mut rx: mpsc::UnboundedReceiver<Command>,
+    queue: Arc<Queue>,
+    mut rx: mpsc::UnboundedReceiver<Shutdown>,
     sink: S,
 ) {
     // A zero period would make `interval` panic; 1 ms is "flush all the time".
@@ -93,42 +105,28 @@ pub(crate) async fn run<S: Sink>(
     let mut worker = Worker::new(config, shared, sink);
     let reply = loop {
         tokio::select! {
-            command = rx.recv() => match command {
-                Some(Command::Event { stream, event }) => worker.push(stream, event).await,
-                Some(Command::Shutdown(reply)) => break Some(reply),
-                None => break None,
-            },
-            _ = ticker.tick() => worker.flush_all().await,
+            // `None`: every handle was dropped, which asks for the same final flush.
+            reply = rx.recv() => break reply,
+            () = queue.batch_ready() => worker.deliver_all(queue.take_full()).await,
+            _ = ticker.tick() => worker.deliver_all(queue.take_all()).await,
         }
     };
-    // Take in whatever raced with the shutdown request, then stop the channel for good.
+    // Answer shutdowns that raced with this one too, once the last events are out.
     rx.close();
-    let mut late_replies = Vec::new();
-    while let Ok(command) = rx.try_recv() {
-        match command {
-            // flush_all below sends everything, so "batch full" needs no action here.
-            Command::Event { stream, event } => {
-                worker.queue(stream, event);
-            }
-            Command::Shutdown(reply) => late_replies.push(reply),
-        }
+    let mut replies: Vec<Shutdown> = reply.into_iter().collect();
+    while let Ok(reply) = rx.try_recv() {
+        replies.push(reply);
     }
-    worker.flush_all().await;
-    for reply in reply.into_iter().chain(late_replies) {
+    worker.deliver_all(queue.close()).await;
+    for reply in replies {
         let _ = reply.send(());
     }
-}
-
-struct Pending {
-    events: Vec<InputEvent>,
-    bytes: usize,
 }
 
 struct Worker<S> {
     config: ShipperConfig,
     shared: Arc<Shared>,
     sink: S,
-    pending: HashMap<String, Pending>,
     group_ready: bool,
     streams_ready: HashSet<String>,
     last_warning: Option<Instant>,
@@ -140,50 +138,24 @@ impl<S: Sink> Worker<S> {
             config,
             shared,
             sink,
-            pending: HashMap::new(),
             group_ready: false,
             streams_ready: HashSet::new(),
             last_warning: None,
         }
     }
 
-    fn queue(&mut self, stream: String, event: InputEvent) -> bool {
-        let pending = self.pending.entry(stream).or_insert_with(|| Pending {
-            events: Vec::new(),
-            bytes: 0,
-        });
-        pending.bytes += event.size();
-        pending.events.push(event);
-        pending.events.len() >= MAX_BATCH_EVENTS || pending.bytes >= MAX_BATCH_BYTES
-    }
-
-    /// Queues an event and flushes its stream at once when it holds a full batch.
-    async fn push(&mut self, stream: String, event: InputEvent) {
-        if self.queue(stream.clone(), event) {
-            self.flush_stream(&stream).await;
-        }
-    }
-
-    async fn flush_all(&mut self) {
-        let mut streams: Vec<String> = self.pending.keys().cloned().collect();
-        streams.sort();
-        for stream in streams {
-            self.flush_stream(&stream).await;
-        }
-    }
-
-    async fn flush_stream(&mut self, stream: &str) {
-        let Some(pending) = self.pending.remove(stream) else {
-            return;
-        };
-        for batch in split_into_batches(pending.events) {
-            let bytes: usize = batch.iter().map(InputEvent::size).sum();
-            let count = batch.len() as u64;
-            match self.deliver(stream, &batch).await {
-                Ok(()) => self.shared.settle(count, bytes, true),
-                Err(err) => {
-                    self.shared.settle(count, bytes, false);
-                    self.report_failure(stream, count, &err);
+    /// Delivers each stream's events in as few PutLogEvents calls as the limits allow.
+    async fn deliver_all(&mut self, queued: Vec<(String, Pending)>) {
+        for (stream, pending) in queued {
+            for batch in split_into_batches(pending.events) {
+                let bytes: usize = batch.iter().map(InputEvent::size).sum();
+                let count = batch.len() as u64;
+                match self.deliver(&stream, &batch).await {
+                    Ok(()) => self.shared.settle(count, bytes, true),
+                    Err(err) => {
+                        self.shared.settle(count, bytes, false);
+                        self.report_failure(&stream, count, &err);
+                    }
                 }
             }
         }

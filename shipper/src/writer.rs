@@ -37,11 +37,12 @@ impl<F> ShipperWriter<F> {
     }
 }
 
-impl<'a, F> MakeWriter<'a> for ShipperWriter<F>
+impl<'a, F, S> MakeWriter<'a> for ShipperWriter<F>
 where
-    F: Fn(&Metadata<'_>) -> String + Send + Sync + 'static,
+    F: Fn(&Metadata<'_>) -> S + Send + Sync + 'static,
+    S: AsRef<str>,
 {
-    type Writer = EventWriter<'a>;
+    type Writer = EventWriter<'a, S>;
 
     /// Without metadata there is no stream to choose, so such writes are not shipped.
     /// (`tracing_subscriber::fmt` always uses `make_writer_for`.)
@@ -61,12 +62,12 @@ where
 }
 
 /// Collects one formatted event and hands it to the shipper when dropped.
-pub struct EventWriter<'a> {
-    destination: Option<(&'a Shipper, String)>,
+pub struct EventWriter<'a, S: AsRef<str> = String> {
+    destination: Option<(&'a Shipper, S)>,
     buf: Vec<u8>,
 }
 
-impl EventWriter<'_> {
+impl<S: AsRef<str>> EventWriter<'_, S> {
     fn discarding() -> Self {
         Self {
             destination: None,
@@ -75,7 +76,7 @@ impl EventWriter<'_> {
     }
 }
 
-impl io::Write for EventWriter<'_> {
+impl<S: AsRef<str>> io::Write for EventWriter<'_, S> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if self.destination.is_some() {
             self.buf.extend_from_slice(bytes);
@@ -88,20 +89,28 @@ impl io::Write for EventWriter<'_> {
     }
 }
 
-impl Drop for EventWriter<'_> {
+impl<S: AsRef<str>> Drop for EventWriter<'_, S> {
     // The formatter writes one event in one burst, then drops the writer: that is the
     // moment the event is complete.
     fn drop(&mut self) {
         let Some((shipper, stream)) = self.destination.take() else {
             return;
         };
-        let text = String::from_utf8_lossy(&self.buf);
-        let line = text.trim_end_matches(['\n', '\r']);
-        if line.is_empty() {
-            return;
+        let line = into_line(std::mem::take(&mut self.buf));
+        if !line.is_empty() {
+            shipper.send(stream.as_ref(), now_ms(), line);
         }
-        shipper.send(&stream, now_ms(), line.to_owned());
     }
+}
+
+/// The event's bytes as one line without its line ending, reusing the buffer when it is
+/// valid UTF-8 (the formatter's always is) instead of copying it.
+fn into_line(mut bytes: Vec<u8>) -> String {
+    while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+        bytes.pop();
+    }
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 fn now_ms() -> i64 {
@@ -172,6 +181,21 @@ mod tests {
             sink.delivered_to("sql"),
             vec![" INFO sqlx::query: SELECT 1"]
         );
+    }
+
+    #[test]
+    fn a_line_loses_only_its_line_ending_and_invalid_utf8_is_replaced() {
+        assert_eq!(into_line(b"{\"a\":1}\r\n\n".to_vec()), "{\"a\":1}");
+        assert_eq!(
+            into_line(b" keeps \n inner breaks \r".to_vec()),
+            " keeps \n inner breaks "
+        );
+        assert_eq!(
+            into_line("caf\u{e9} \u{1f980}\n".into()),
+            "caf\u{e9} \u{1f980}"
+        );
+        assert_eq!(into_line(b"bad \xff byte\n".to_vec()), "bad \u{fffd} byte");
+        assert_eq!(into_line(b"\r\n".to_vec()), "");
     }
 
     #[tokio::test]

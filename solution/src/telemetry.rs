@@ -57,13 +57,12 @@ pub fn init(log_group: &str) -> Telemetry {
     Telemetry { shipper }
 }
 
-fn stream_for(metadata: &Metadata<'_>) -> String {
-    let stream = match metadata.target() {
+fn stream_for(metadata: &Metadata<'_>) -> &'static str {
+    match metadata.target() {
         ACCESS_LOG => "http-access",
         target if target.starts_with("sqlx") => "sql",
         _ => "app",
-    };
-    stream.to_owned()
+    }
 }
 
 /// `RUST_LOG` as `target=level` directives (default `info`). `Targets` rather than `EnvFilter`:
