@@ -156,6 +156,9 @@ impl Report {
         if args.no_image {
             command.push_str(" --no-image");
         }
+        if args.logging_rounds != 3 {
+            let _ = write!(command, " --logging-rounds {}", args.logging_rounds);
+        }
         if args.profile != crate::DEPLOY_PROFILE {
             let _ = write!(command, " --profile {}", args.profile);
         }
