@@ -47,20 +47,22 @@ impl Queue {
     /// Appends `event` to `stream`, or gives it back if the queue is closed.
     pub(crate) fn push(&self, stream: &str, event: InputEvent) -> Result<(), InputEvent> {
         let mut inner = self.lock();
-        if inner.closed {
+        let Inner {
+            filling,
+            full,
+            closed,
+        } = &mut *inner;
+        if *closed {
             return Err(event);
         }
-        let index = match inner.filling.iter().position(|(name, _)| name == stream) {
-            Some(index) => index,
-            None => {
-                inner.filling.push((stream.to_owned(), Pending::default()));
-                inner.filling.len() - 1
-            }
-        };
-        let Inner { filling, full, .. } = &mut *inner;
-        let Some((_, pending)) = filling.get_mut(index) else {
-            return Err(event);
-        };
+        let index = filling
+            .iter()
+            .position(|(name, _)| name == stream)
+            .unwrap_or_else(|| {
+                filling.push((stream.to_owned(), Pending::default()));
+                filling.len() - 1
+            });
+        let pending = &mut filling[index].1;
         pending.bytes += event.size();
         pending.events.push(event);
         if pending.is_full() {
@@ -84,20 +86,24 @@ impl Queue {
 
     /// Everything queued, by stream name; a stream's full batches come before its newer events.
     pub(crate) fn take_all(&self) -> Vec<(String, Pending)> {
+        Self::drain(&mut self.lock())
+    }
+
+    /// Refuses every later push and returns what was queued, as [`Queue::take_all`], under
+    /// one lock so that nothing slips in between.
+    pub(crate) fn close(&self) -> Vec<(String, Pending)> {
         let mut inner = self.lock();
+        inner.closed = true;
+        Self::drain(&mut inner)
+    }
+
+    fn drain(inner: &mut Inner) -> Vec<(String, Pending)> {
         let mut taken = std::mem::take(&mut inner.full);
         let filling = std::mem::take(&mut inner.filling);
         taken.extend(filling.into_iter().filter(|(_, p)| !p.events.is_empty()));
-        drop(inner);
         // Stable: each stream keeps its order.
         taken.sort_by(|(a, _), (b, _)| a.cmp(b));
         taken
-    }
-
-    /// Refuses every later push and returns what was queued, as [`Queue::take_all`].
-    pub(crate) fn close(&self) -> Vec<(String, Pending)> {
-        self.lock().closed = true;
-        self.take_all()
     }
 
     // A panic elsewhere while the lock was held leaves the lists whole (every change to them
