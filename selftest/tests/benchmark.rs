@@ -40,6 +40,13 @@ fn the_benchmark_measures_every_figure() {
             "{} side by side: {figures:?}\n{table}",
             variant.label()
         );
+        if variant != Variant::SolutionOff {
+            assert!(
+                report.logging.overhead(variant).is_some_and(f64::is_finite),
+                "{}: no overhead from the rounds {figures:?}\n{table}",
+                variant.label()
+            );
+        }
     }
     assert_eq!(report.pgbench.len(), COUNTS.len(), "{table}");
     assert!(report.pgbench.iter().all(|(tps, _)| *tps > 0.0), "{table}");

@@ -32,6 +32,8 @@ const POOL_CONNECTIONS: u32 = 10;
 pub const COUNTS: [u32; 3] = [0, 40, 400];
 /// The list the logging targets are about (the longest), measured again side by side.
 const LOGGING_TODOS: u32 = COUNTS[COUNTS.len() - 1];
+/// Rounds of the side-by-side logging comparison unless `--logging-rounds` says otherwise.
+pub const LOGGING_ROUNDS: u32 = 5;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -52,7 +54,7 @@ pub struct Args {
     #[arg(long)]
     pub no_image: bool,
     /// Rounds of the side-by-side logging comparison (400 todos; logs off, to stdout, shipped).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = LOGGING_ROUNDS)]
     pub logging_rounds: u32,
     /// The Cargo profile the apps are built with: `deploy` (the image's, the default) or
     /// `release` (what a student builds), to compare their CPU per request.
@@ -232,7 +234,7 @@ impl Bench<'_> {
 
     /// The logging variants' CPU per request for the 400-todo list, in rounds: each round
     /// measures every variant once, one after the other, so that a machine whose speed drifts
-    /// during the run moves them all alike. Every app runs throughout (idle while another is
+    /// during the run moves them all alike, and the overheads are taken round by round. Every app runs throughout (idle while another is
     /// measured); the emulator is let finish what the shipping app sent before the next load.
     fn logging_side_by_side(
         &self,
@@ -249,7 +251,13 @@ impl Bench<'_> {
         }
         let mut rounds = LoggingRounds::default();
         for round in 1..=self.args.logging_rounds {
-            for (variant, app) in &apps {
+            // Reversed every other round, so that a steady drift favours no variant.
+            let order: Vec<&(Variant, LoggedApp)> = if round % 2 == 1 {
+                apps.iter().collect()
+            } else {
+                apps.iter().rev().collect()
+            };
+            for (variant, app) in order {
                 eprintln!("[bench] side by side, round {round}: {}", variant.label());
                 let load = self.load(app, "get")?;
                 rounds.push(*variant, load.cpu_us_per_op);

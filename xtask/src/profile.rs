@@ -34,6 +34,9 @@ pub struct Args {
     /// Ship the logs to a local `moto_server` as well, as the lab runs the app.
     #[arg(long)]
     pub ship: bool,
+    /// Copy perf's recording here, for `perf report -i PATH` afterwards.
+    #[arg(long, value_name = "PATH")]
+    pub keep_data: Option<std::path::PathBuf>,
 }
 
 /// The parts of the work, in the order a sample is tested against them: a sample belongs to the
@@ -271,6 +274,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     // The CPU was read from the end of the warm-up to the end of the load: the measured part.
     let us_per_request = cpu.as_secs_f64() * 1e6 / measured.operations as f64;
+    if let Some(keep) = &args.keep_data {
+        std::fs::copy(&data, keep)
+            .with_context(|| format!("cannot copy perf's recording to {}", keep.display()))?;
+    }
     let script = perf_script(&data)?;
     let (counts, total) = fold(&script);
     print!(
@@ -392,6 +399,7 @@ solution 11213  1528.610167:    2000000 cpu-clock:pppH:
             rust_log: "info".into(),
             connections: 20,
             ship: false,
+            keep_data: None,
         };
         let counts = vec![0; PARTS.len() + 1];
         let local = render(&args, 1.0, 1.0, &counts, 0);

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Args, Load, COUNTS, POOL_CONNECTIONS};
+use super::{Args, Load, COUNTS, LOGGING_ROUNDS, POOL_CONNECTIONS};
 use crate::machine::Machine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,23 +92,38 @@ impl LoggingRounds {
             .map_or(&[], |(_, figures)| figures.as_slice())
     }
 
-    /// The middle figure (the mean of the two middle ones for an even count).
     pub fn median(&self, variant: Variant) -> Option<f64> {
-        let mut figures = self.figures(variant).to_vec();
-        figures.sort_by(f64::total_cmp);
-        let n = figures.len();
-        match n {
-            0 => None,
-            _ if n % 2 == 1 => Some(figures[n / 2]),
-            _ => Some((figures[n / 2 - 1] + figures[n / 2]) / 2.0),
-        }
+        median(self.figures(variant).to_vec())
     }
 
-    /// What logging adds to the app's CPU per request: median ÷ the logs-off median − 1.
+    /// What logging adds to the app's CPU per request, round by round: each round's figure ÷
+    /// the same round's logs-off figure − 1.
+    pub fn round_overheads(&self, variant: Variant) -> Vec<f64> {
+        let off = self.figures(Variant::SolutionOff);
+        self.figures(variant)
+            .iter()
+            .zip(off)
+            .filter(|(_, off)| **off > 0.0)
+            .map(|(on, off)| on / off - 1.0)
+            .collect()
+    }
+
+    /// What logging adds: the median of the rounds' overheads. Each ratio is taken within one
+    /// round, within a minute, so a machine whose speed drifts over the run moves both its
+    /// terms alike; a ratio of the variants' medians would compare figures from different rounds.
     pub fn overhead(&self, variant: Variant) -> Option<f64> {
-        let off = self.median(Variant::SolutionOff)?;
-        let on = self.median(variant)?;
-        (off > 0.0).then(|| on / off - 1.0)
+        median(self.round_overheads(variant))
+    }
+}
+
+/// The middle figure (the mean of the two middle ones for an even count).
+fn median(mut figures: Vec<f64>) -> Option<f64> {
+    figures.sort_by(f64::total_cmp);
+    let n = figures.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(figures[n / 2]),
+        _ => Some((figures[n / 2 - 1] + figures[n / 2]) / 2.0),
     }
 }
 
@@ -156,7 +171,7 @@ impl Report {
         if args.no_image {
             command.push_str(" --no-image");
         }
-        if args.logging_rounds != 3 {
+        if args.logging_rounds != LOGGING_ROUNDS {
             let _ = write!(command, " --logging-rounds {}", args.logging_rounds);
         }
         if args.profile != crate::DEPLOY_PROFILE {
@@ -296,12 +311,13 @@ impl Report {
 
         let _ = writeln!(
             w,
-            "\nlogging's CPU side by side: GET /api/v1/todos, 400 todos, the three apps running, loaded in turn"
+            "\nlogging's CPU side by side: GET /api/v1/todos, 400 todos, the three apps running, loaded in turn\n\
+             (every other round in the reverse order; overhead: the median of the rounds' on ÷ off − 1)"
         );
         let _ = writeln!(
             w,
             "{:<34} {:>13} {:>9}   app CPU us/req per round",
-            "app CPU (on ÷ off − 1)", "median us/req", "overhead"
+            "app CPU", "median us/req", "overhead"
         );
         for variant in LOGGING_VARIANTS {
             let overhead = match (variant, self.logging.overhead(variant)) {
@@ -309,11 +325,16 @@ impl Report {
                 (_, Some(overhead)) => format!("{:.1}%", overhead * 100.0),
                 (_, None) => "-".to_owned(),
             };
+            let ratios = self.logging.round_overheads(variant);
             let rounds: Vec<String> = self
                 .logging
                 .figures(variant)
                 .iter()
-                .map(|us| format!("{us:.0}"))
+                .enumerate()
+                .map(|(i, us)| match (variant, ratios.get(i)) {
+                    (Variant::SolutionOff, _) | (_, None) => format!("{us:.0}"),
+                    (_, Some(ratio)) => format!("{us:.0} ({:+.0}%)", ratio * 100.0),
+                })
                 .collect();
             let _ = writeln!(
                 w,
@@ -433,24 +454,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn logging_overhead_is_the_ratio_of_medians_to_the_logs_off_median() {
+    fn logging_overhead_is_the_median_of_each_rounds_ratio_to_logs_off() {
         let mut rounds = LoggingRounds::default();
+        // A machine that slows down round by round: the ratios within a round stay put.
         for (off, on, shipped) in [
-            (200.0, 230.0, 300.0),
-            (210.0, 220.0, 240.0),
-            (250.0, 215.0, 250.0),
+            (200.0, 220.0, 300.0),
+            (300.0, 324.0, 330.0),
+            (400.0, 420.0, 460.0),
         ] {
             rounds.push(Variant::SolutionOff, off);
             rounds.push(Variant::Solution, on);
             rounds.push(Variant::SolutionMoto, shipped);
         }
-        assert_eq!(rounds.median(Variant::SolutionOff), Some(210.0));
-        assert_eq!(rounds.figures(Variant::Solution), [230.0, 220.0, 215.0]);
-        let overhead = |v| rounds.overhead(v).map(|x| (x * 1000.0).round() / 10.0);
-        assert_eq!(overhead(Variant::Solution), Some(4.8));
-        assert_eq!(overhead(Variant::SolutionMoto), Some(19.0));
-        rounds.push(Variant::SolutionOff, 230.0);
-        assert_eq!(rounds.median(Variant::SolutionOff), Some(220.0));
+        assert_eq!(rounds.median(Variant::SolutionOff), Some(300.0));
+        assert_eq!(rounds.figures(Variant::Solution), [220.0, 324.0, 420.0]);
+        let percent = |x: f64| (x * 1000.0).round() / 10.0;
+        let per_round: Vec<f64> = rounds
+            .round_overheads(Variant::Solution)
+            .into_iter()
+            .map(percent)
+            .collect();
+        assert_eq!(per_round, [10.0, 8.0, 5.0]);
+        assert_eq!(rounds.overhead(Variant::Solution).map(percent), Some(8.0));
+        assert_eq!(
+            rounds.overhead(Variant::SolutionMoto).map(percent),
+            Some(15.0)
+        );
+        // Four rounds: the mean of the two middle ratios.
+        rounds.push(Variant::SolutionOff, 100.0);
+        rounds.push(Variant::Solution, 150.0);
+        assert_eq!(rounds.overhead(Variant::Solution).map(percent), Some(9.0));
+        assert_eq!(rounds.median(Variant::SolutionOff), Some(250.0));
         assert_eq!(LoggingRounds::default().overhead(Variant::Solution), None);
     }
 }
