@@ -234,8 +234,9 @@ impl Bench<'_> {
 
     /// The logging variants' CPU per request for the 400-todo list, in rounds: each round
     /// measures every variant once, one after the other, so that a machine whose speed drifts
-    /// during the run moves them all alike, and the overheads are taken round by round. Every app runs throughout (idle while another is
-    /// measured); the emulator is let finish what the shipping app sent before the next load.
+    /// during the run moves them all alike, and the overheads are taken round by round. Every
+    /// app runs throughout (idle while another is measured); the emulator is let finish what
+    /// the shipping app sent before the next load.
     fn logging_side_by_side(
         &self,
         db: &database::Database,

@@ -99,13 +99,16 @@ impl LoggingRounds {
     /// What logging adds to the app's CPU per request, round by round: each round's figure ÷
     /// the same round's logs-off figure − 1.
     pub fn round_overheads(&self, variant: Variant) -> Vec<f64> {
-        let off = self.figures(Variant::SolutionOff);
-        self.figures(variant)
-            .iter()
-            .zip(off)
-            .filter(|(_, off)| **off > 0.0)
-            .map(|(on, off)| on / off - 1.0)
+        (0..self.figures(variant).len())
+            .filter_map(|round| self.round_overhead(variant, round))
             .collect()
+    }
+
+    /// One round's overhead (`None` without a logs-off figure for that round to divide by).
+    fn round_overhead(&self, variant: Variant, round: usize) -> Option<f64> {
+        let on = self.figures(variant).get(round)?;
+        let off = self.figures(Variant::SolutionOff).get(round)?;
+        (*off > 0.0).then(|| on / off - 1.0)
     }
 
     /// What logging adds: the median of the rounds' overheads. Each ratio is taken within one
@@ -325,16 +328,17 @@ impl Report {
                 (_, Some(overhead)) => format!("{:.1}%", overhead * 100.0),
                 (_, None) => "-".to_owned(),
             };
-            let ratios = self.logging.round_overheads(variant);
             let rounds: Vec<String> = self
                 .logging
                 .figures(variant)
                 .iter()
                 .enumerate()
-                .map(|(i, us)| match (variant, ratios.get(i)) {
-                    (Variant::SolutionOff, _) | (_, None) => format!("{us:.0}"),
-                    (_, Some(ratio)) => format!("{us:.0} ({:+.0}%)", ratio * 100.0),
-                })
+                .map(
+                    |(round, us)| match (variant, self.logging.round_overhead(variant, round)) {
+                        (Variant::SolutionOff, _) | (_, None) => format!("{us:.0}"),
+                        (_, Some(ratio)) => format!("{us:.0} ({:+.0}%)", ratio * 100.0),
+                    },
+                )
                 .collect();
             let _ = writeln!(
                 w,
